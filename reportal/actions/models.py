@@ -1,0 +1,3 @@
+"""Tables of the actions stage."""
+
+from django.db import models  # noqa: F401

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CrawlerConfig(AppConfig):
+    name = "reportal.crawler"
+    label = "crawler"

@@ -1,0 +1,3 @@
+"""Tables of the crawler stage."""
+
+from django.db import models  # noqa: F401

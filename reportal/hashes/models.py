@@ -1,0 +1,3 @@
+"""Tables of the hashes stage."""
+
+from django.db import models  # noqa: F401

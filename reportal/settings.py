@@ -1,0 +1,273 @@
+"""Settings for reportal: every value comes from the environment (see README, "Configuration").
+
+Defaults serve the embedded demo (SQLite, SQLite-backed Celery broker); production differs only by environment.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import sys
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from reportal.envvars import env_bool, env_float, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env_str("REPORTAL_DATA_DIR", str(Path.cwd() / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+TESTING = "pytest" in sys.modules or env_bool("REPORTAL_TESTING", False)
+DEBUG = env_bool("DEBUG", False)
+
+
+def _secret_key() -> str:
+    key = env_str("SECRET_KEY", "")
+    if key:
+        return key
+    # The demo keeps a generated key in its data directory so sessions survive restarts.
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        from django.core.management.utils import get_random_secret_key
+
+        key_file.write_text(get_random_secret_key())
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "reportal.portals",
+    "reportal.reports",
+    "reportal.accounts",
+    "reportal.audit",
+    "reportal.hotline",
+    "reportal.tracing",
+    "reportal.actions",
+    "reportal.lists",
+    "reportal.hashes",
+    "reportal.crawler",
+    "reportal.stats",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "reportal.security.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "reportal.urls"
+WSGI_APPLICATION = "reportal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------------
+_database_url = env_str("DATABASE_URL", "")
+if _database_url:
+    try:
+        DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    except Exception as exc:  # dj_database_url raises several types for a bad URL
+        raise ImproperlyConfigured(f"DATABASE_URL is not a database address that reportal understands: {exc}") from exc
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("TEST", {})["NAME"] = env_str("REPORTAL_TEST_DB_NAME", "test_reportal")
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "reportal.sqlite3",
+            "OPTIONS": {
+                # WAL lets readers run beside the one writer; IMMEDIATE avoids lock upgrades that fail under load.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache (rate limits, matcher coordination) ------------------------------------------------------
+_redis_url = env_str("REDIS_URL", "")
+if _redis_url:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "reportal_cache",
+        }
+    }
+
+# --- Background work ------------------------------------------------------------------------------
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", f"sqla+sqlite:///{DATA_DIR / 'celery-broker.sqlite3'}")
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A report must be accepted even when the broker is down: publishing gives up quickly, and the outbox retries.
+CELERY_BROKER_CONNECTION_TIMEOUT = env_float("CELERY_BROKER_CONNECTION_TIMEOUT", 2.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "reports-flush-outbox": {"task": "reports.flush_outbox", "schedule": 60.0},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+
+# --- Auth -----------------------------------------------------------------------------------------
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "/staff/login/"
+AXES_FAILURE_LIMIT = env_int("REPORTAL_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_float("REPORTAL_LOGIN_COOLOFF_HOURS", 1.0)
+AXES_LOCKOUT_PARAMETERS = ["username"]  # never the IP address: reportal keeps no addresses
+AXES_IPWARE_META_PRECEDENCE_ORDER: list[str] = []
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_RESET_ON_SUCCESS = True
+# Lockout keys on the username only, by design: reportal never records client addresses.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+SESSION_COOKIE_AGE = env_int("REPORTAL_SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True  # the age above is then an idle timeout
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("REPORTAL_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+OTP_TOTP_ISSUER = env_str("REPORTAL_TOTP_ISSUER", "reportal")
+
+# --- Security headers -----------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# --- Internationalisation -------------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", _("English")),
+    ("es", _("Spanish")),
+    ("fr", _("French")),
+    ("pt", _("Portuguese")),
+    ("ar", _("Arabic")),
+]
+LANGUAGES_BIDI = ["ar"]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+# --- Static files ---------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if TESTING or DEBUG
+        else "whitenoise.storage.CompressedStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = True
+
+# --- E-mail ---------------------------------------------------------------------------------------
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "hotline@reportal.example")
+
+# --- Logging: no client addresses anywhere --------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # The request loggers can print request objects; keep them to warnings without addresses.
+        "django.server": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
+    },
+}
+
+# --- reportal -------------------------------------------------------------------------------------
+# Rate limit for report submissions: "<count>/<s|m|h|d>" or "off" (load tests).
+REPORTAL_RATE_LIMIT = env_str("REPORTAL_RATE_LIMIT", "20/h")
+# Stricter limit when the proof-of-work challenge was not solved (JavaScript off) and for anonymous API callers.
+REPORTAL_RATE_LIMIT_NO_JS = env_str("REPORTAL_RATE_LIMIT_NO_JS", "5/h")
+REPORTAL_STATUS_RATE_LIMIT = env_str("REPORTAL_STATUS_RATE_LIMIT", "30/h")
+
+
+def _networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    nets = []
+    for item in env_list(name, []):
+        try:
+            nets.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name} must be a comma-separated list of networks, not {item!r}.") from None
+    return nets
+
+
+# Private/loopback ranges the guarded fetcher may reach (for example 127.0.0.0/8 for test sites).
+REPORTAL_FETCH_ALLOW = _networks("REPORTAL_FETCH_ALLOW")
+REPORTAL_FETCH_TIMEOUT = env_float("REPORTAL_FETCH_TIMEOUT", 10.0)
+REPORTAL_FETCH_MAX_BYTES = env_int("REPORTAL_FETCH_MAX_BYTES", 20 * 1024 * 1024)
+# Accept reports of loopback/private addresses (only for tests and load tests against loopback).
+REPORTAL_ACCEPT_PRIVATE_URLS = env_bool("REPORTAL_ACCEPT_PRIVATE_URLS", False)
+# Key that encrypts reporters' e-mail addresses at rest (Fernet; generated into DATA_DIR for the demo).
+REPORTAL_ENCRYPTION_KEY = env_str("REPORTAL_ENCRYPTION_KEY", "")
+REPORTAL_EVIDENCE_STORAGE = env_bool("REPORTAL_EVIDENCE_STORAGE", False)
+REPORTAL_EVIDENCE_DAYS = env_int("REPORTAL_EVIDENCE_DAYS", 90)
+REPORTAL_DNS_SERVERS = env_list("REPORTAL_DNS_SERVERS", [])
+REPORTAL_RDAP_IP_URL = env_str("REPORTAL_RDAP_IP_URL", "https://rdap.org/ip/")
+REPORTAL_RDAP_DOMAIN_URL = env_str("REPORTAL_RDAP_DOMAIN_URL", "https://rdap.org/domain/")
+REPORTAL_GEOIP_COUNTRY_DB = env_str("REPORTAL_GEOIP_COUNTRY_DB", "")
+REPORTAL_GEOIP_ASN_DB = env_str("REPORTAL_GEOIP_ASN_DB", "")
+REPORTAL_HOTLINE_NAME = env_str("REPORTAL_HOTLINE_NAME", "reportal demo hotline")
+REPORTAL_BASE_URL = env_str("REPORTAL_BASE_URL", "http://127.0.0.1:8000")

@@ -1,0 +1,16 @@
+"""URL map. Fixed prefixes come first; everything else is a portal at /<slug>/ (see portals.models.RESERVED_SLUGS)."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from reportal.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("staff/", include("reportal.accounts.urls")),
+    path("workbench/", include("reportal.hotline.urls")),
+    path("", include("reportal.hashes.urls")),  # HMA-compatible /h/, /m/, /c/
+    path("", include("reportal.lists.urls")),
+    path("", include("reportal.portals.urls")),  # last: /<slug>/...
+]
