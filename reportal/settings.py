@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "reportal",  # project-wide commands (demo), templates, static files and translations
     "reportal.portals",
     "reportal.reports",
     "reportal.accounts",
