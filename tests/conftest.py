@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import pytest
 
+from reportal.celery import app as celery_app
+
 
 @pytest.fixture(autouse=True)
-def _loopback_only_settings(settings, tmp_path):
+def _loopback_only_settings(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.REPORTAL_RATE_LIMIT = "off"
     settings.REPORTAL_RATE_LIMIT_NO_JS = "off"
     settings.REPORTAL_STATUS_RATE_LIMIT = "off"
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager():
+    """Celery caches its configuration on first use, so the settings fixture alone would not reach it."""
+    previous = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
