@@ -271,4 +271,10 @@ REPORTAL_RDAP_DOMAIN_URL = env_str("REPORTAL_RDAP_DOMAIN_URL", "https://rdap.org
 REPORTAL_GEOIP_COUNTRY_DB = env_str("REPORTAL_GEOIP_COUNTRY_DB", "")
 REPORTAL_GEOIP_ASN_DB = env_str("REPORTAL_GEOIP_ASN_DB", "")
 REPORTAL_HOTLINE_NAME = env_str("REPORTAL_HOTLINE_NAME", "reportal demo hotline")
+# Workbench: how long an analyst's claim on an item lasts, the share of decisions sampled for a second opinion,
+# and the wellbeing thresholds (continuous minutes before a break reminder, minutes per day before a warning).
+REPORTAL_CLAIM_MINUTES = env_int("REPORTAL_CLAIM_MINUTES", 30)
+REPORTAL_SECOND_OPINION_SHARE = env_float("REPORTAL_SECOND_OPINION_SHARE", 0.1)
+REPORTAL_BREAK_MINUTES = env_int("REPORTAL_BREAK_MINUTES", 50)
+REPORTAL_DAILY_LIMIT_MINUTES = env_int("REPORTAL_DAILY_LIMIT_MINUTES", 240)
 REPORTAL_BASE_URL = env_str("REPORTAL_BASE_URL", "http://127.0.0.1:8000")
