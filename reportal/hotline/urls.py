@@ -1,3 +1,23 @@
-from django.urls import path  # noqa: F401
+"""The analyst's workbench, mounted at /workbench/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from reportal.hotline import views
+
+app_name = "hotline"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("items/<int:item_id>/", views.item_detail, name="item"),
+    path("items/<int:item_id>/claim/", views.claim, name="claim"),
+    path("items/<int:item_id>/release/", views.release, name="release"),
+    path("items/<int:item_id>/assess/", views.assess, name="assess"),
+    path("items/<int:item_id>/preview/", views.item_preview, name="item_preview"),
+    path("preview/<str:token>/", views.thumbnail, name="thumbnail"),
+    path("preview/<str:token>/reveal/", views.reveal, name="reveal"),
+    path("heartbeat/", views.heartbeat, name="heartbeat"),
+    path("reviews/", views.review_list, name="reviews"),
+    path("reviews/<int:review_id>/", views.review_detail, name="review"),
+    path("team/", views.team, name="team"),
+    path("preferences/", views.preferences, name="preferences"),
+]

@@ -1,0 +1,46 @@
+"""Evidence storage, off unless the operator turns it on: confirmed items' images, encrypted, deleted on expiry."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from reportal.hotline.models import Evidence
+from reportal.reports.models import ReportedUrl
+
+
+def store_images(item: ReportedUrl, images: list[bytes], source_url: str = "") -> int:
+    """Keep the images of a confirmed item if evidence storage is on; returns how many were stored."""
+    if not settings.REPORTAL_EVIDENCE_STORAGE or not images:
+        return 0
+    from reportal import crypto
+
+    expires_at = timezone.now() + timedelta(days=settings.REPORTAL_EVIDENCE_DAYS)
+    stored = 0
+    for data in images:
+        digest = hashlib.sha256(data).hexdigest()
+        if Evidence.objects.filter(item=item, sha256=digest).exists():
+            continue
+        Evidence.objects.create(
+            item=item,
+            source_url=source_url or item.canonical_url,
+            sha256=digest,
+            encrypted=crypto.encrypt_bytes(data),
+            expires_at=expires_at,
+        )
+        stored += 1
+    return stored
+
+
+def read(evidence: Evidence) -> bytes:
+    from reportal import crypto
+
+    return crypto.decrypt_bytes(bytes(evidence.encrypted))
+
+
+def purge_expired() -> int:
+    deleted, _per_model = Evidence.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted

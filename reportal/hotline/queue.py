@@ -1,0 +1,106 @@
+"""The queue: items awaiting assessment, highest priority then oldest first, limited to what the user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from reportal import access
+from reportal.hotline.models import Assessment, Claim, Outcome, PreviewHashMatch
+from reportal.reports.models import ItemStatus, Report, ReportedUrl
+
+AWAITING = (ItemStatus.NEW, ItemStatus.ASSESSING)
+DECIDED = (Outcome.ACTIONABLE, Outcome.NOT_ACTIONABLE)
+
+# Age filter: a key, its label, and (newer than, older than) bounds.
+AGE_CHOICES: dict[str, tuple[Any, timedelta | None, timedelta | None]] = {
+    "day": (_("Reported in the last 24 hours"), timedelta(days=1), None),
+    "week": (_("Reported in the last 7 days"), timedelta(days=7), None),
+    "older": (_("Waiting more than 7 days"), None, timedelta(days=7)),
+}
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    portal: str = ""
+    status: str = ""
+    age: str = ""
+    seen_on: str = ""
+
+    @classmethod
+    def from_params(cls, params: Any) -> QueueFilters:
+        return cls(
+            portal=str(params.get("portal", "") or "")[:32],
+            status=str(params.get("status", "") or "")[:16],
+            age=str(params.get("age", "") or "")[:8],
+            seen_on=str(params.get("seen_on", "") or "")[:16],
+        )
+
+
+def visible_items(user: Any) -> QuerySet[ReportedUrl]:
+    """Every item `user` may read: all for hotline staff, those reported through their portals for a partner."""
+    portal_ids = access.visible_portal_ids(user)
+    items = ReportedUrl.objects.all()
+    if portal_ids is not None:
+        through_portal = Report.objects.filter(items=OuterRef("pk"), portal_id__in=portal_ids)
+        items = items.filter(Q(portal_id__in=portal_ids) | Exists(through_portal))
+    return items
+
+
+def visible_reports(user: Any, item: ReportedUrl) -> QuerySet[Report]:
+    """The reports behind `item` that `user` may read (a partner sees only their portals' reports)."""
+    reports = item.reports.select_related("portal").order_by("created_at")
+    portal_ids = access.visible_portal_ids(user)
+    if portal_ids is not None:
+        reports = reports.filter(portal_id__in=portal_ids)
+    return reports
+
+
+def with_known(items: QuerySet[ReportedUrl]) -> QuerySet[ReportedUrl]:
+    """Annotate what is already known: a decision on the same address or domain, or a hash-bank match."""
+    same_address = (
+        Assessment.objects.filter(item__url_sha256=OuterRef("url_sha256"), outcome__in=DECIDED)
+        .exclude(item_id=OuterRef("pk"))
+        .order_by("-created_at")
+    )
+    same_domain = Assessment.objects.filter(item__host=OuterRef("host"), outcome=Outcome.ACTIONABLE).exclude(
+        item_id=OuterRef("pk")
+    )
+    now = timezone.now()
+    live_claim = Claim.objects.filter(item_id=OuterRef("pk"), claimed_by__isnull=False, expires_at__gt=now)
+    return items.annotate(
+        known_address_outcome=Subquery(same_address.values("outcome")[:1]),
+        known_domain=Exists(same_domain),
+        known_hash=Exists(PreviewHashMatch.objects.filter(item_id=OuterRef("pk"))),
+        claimed_by_name=Subquery(live_claim.values("claimed_by__username")[:1]),
+        claimed_by_id=Subquery(live_claim.values("claimed_by_id")[:1]),
+        claim_expires_at=Subquery(live_claim.values("expires_at")[:1]),
+    )
+
+
+def queue_items(user: Any, filters: QueueFilters) -> QuerySet[ReportedUrl]:
+    items = visible_items(user).select_related("portal")
+    if filters.status and filters.status in ItemStatus.values:
+        items = items.filter(status=filters.status)
+    else:
+        items = items.filter(status__in=AWAITING)
+    if filters.portal:
+        items = items.filter(
+            Q(portal__slug=filters.portal)
+            | Exists(Report.objects.filter(items=OuterRef("pk"), portal__slug=filters.portal))
+        )
+    if filters.age in AGE_CHOICES:
+        _label, newer_than, older_than = AGE_CHOICES[filters.age]
+        now = timezone.now()
+        if newer_than is not None:
+            items = items.filter(first_reported_at__gte=now - newer_than)
+        if older_than is not None:
+            items = items.filter(first_reported_at__lt=now - older_than)
+    if filters.seen_on:
+        items = items.filter(Exists(Report.objects.filter(items=OuterRef("pk"), seen_on=filters.seen_on)))
+    return with_known(items).order_by("-priority", "first_reported_at", "pk")
