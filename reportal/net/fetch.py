@@ -70,7 +70,13 @@ def _host_header(checked: CheckedUrl) -> str:
 
 
 def _send(
-    client: httpx.Client, checked: CheckedUrl, method: str, deadline: float, max_bytes: int, allow_truncate: bool
+    client: httpx.Client,
+    checked: CheckedUrl,
+    method: str,
+    deadline: float,
+    max_bytes: int,
+    allow_truncate: bool,
+    extra_headers: dict[str, str],
 ) -> tuple[httpx.Response, bytes, str, bool]:
     last_error: Exception | None = None
     for address in checked.addresses:
@@ -80,7 +86,7 @@ def _send(
         request = client.build_request(
             method,
             _url_for_address(checked, address),
-            headers={"Host": _host_header(checked), "User-Agent": USER_AGENT, "Accept": "*/*"},
+            headers={"User-Agent": USER_AGENT, "Accept": "*/*", **extra_headers, "Host": _host_header(checked)},
             extensions={"sni_hostname": checked.host, "timeout": httpx.Timeout(remaining).as_dict()},
         )
         try:
@@ -137,11 +143,13 @@ def fetch(
     timeout: float | None = None,
     method: str = "GET",
     allow_truncate: bool = False,
+    headers: dict[str, str] | None = None,
 ) -> FetchResult:
     """Fetch `url` through the SSRF guard. Raises FetchRefused (forbidden destination) or FetchError (anything else).
 
     `timeout` bounds the whole fetch, redirects included. With `allow_truncate` a body over `max_bytes` is cut
     to the limit (result.truncated) instead of failing, for callers that only need the start of a page.
+    `headers` adds request headers (such as Accept); Host is always the checked URL's.
     """
     method = method.upper()
     if method not in ("GET", "HEAD"):
@@ -155,7 +163,9 @@ def fetch(
         while True:
             checked = check_url(current, timeout=max(0.1, deadline - time.monotonic()))
             try:
-                response, body, address, truncated = _send(client, checked, method, deadline, limit, allow_truncate)
+                response, body, address, truncated = _send(
+                    client, checked, method, deadline, limit, allow_truncate, headers or {}
+                )
             except httpx.TimeoutException:
                 raise FetchError(
                     _("%(url)s did not answer within %(seconds)s seconds.") % {"url": current, "seconds": seconds},

@@ -123,7 +123,8 @@ def split_url(url: str) -> tuple[str, str, int]:
 def check_url(url: str, *, timeout: float | None = None) -> CheckedUrl:
     """Resolve the host of `url` and refuse it unless every address it resolves to is allowed.
 
-    Raises FetchRefused for a forbidden destination and FetchError(reason="dns") when the name does not resolve.
+    Raises FetchRefused for a forbidden destination, FetchError(reason="dns") when the name does not resolve and
+    FetchError(reason="dns_unavailable") when DNS did not answer.
     """
     from reportal.net import dns as net_dns  # late: dns imports settings-dependent resolver set-up
 
@@ -134,7 +135,9 @@ def check_url(url: str, *, timeout: float | None = None) -> CheckedUrl:
         try:
             addresses = net_dns.resolve_addresses(host, timeout=timeout)
         except net_dns.DnsError as exc:
-            raise FetchError(str(exc), reason="dns", url=url) from None
+            # "dns": the name does not lead anywhere (gone); "dns_unavailable": DNS did not answer (try later).
+            reason = "dns_unavailable" if exc.reason in ("timeout", "servfail") else "dns"
+            raise FetchError(str(exc), reason=reason, url=url) from None
     if not addresses:
         raise FetchError(_("%(host)s has no address.") % {"host": host}, reason="dns", url=url)
     # One forbidden address is enough to refuse: a name that mixes public and private answers is a rebinding trick.
