@@ -149,6 +149,19 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
+# URL and keyword lists: a new version at these hours of the day (UTC, comma-separated), and on demand.
+REPORTAL_LIST_PUBLISH_HOURS = env_list("REPORTAL_LIST_PUBLISH_HOURS", ["6", "18"])
+if not REPORTAL_LIST_PUBLISH_HOURS or not all(h.isdigit() and int(h) < 24 for h in REPORTAL_LIST_PUBLISH_HOURS):
+    raise ImproperlyConfigured("REPORTAL_LIST_PUBLISH_HOURS must be hours 0-23 separated by commas, for example 6,18.")
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE["lists-publish"] = {
+    "task": "lists.publish",
+    "schedule": crontab(minute=0, hour=",".join(REPORTAL_LIST_PUBLISH_HOURS)),
+}
+# Ed25519 key that signs list exports: PEM text or a path to a PEM file; empty: generated into DATA_DIR (demo).
+REPORTAL_LIST_SIGNING_KEY = env_str("REPORTAL_LIST_SIGNING_KEY", "")
+
 # --- Auth -----------------------------------------------------------------------------------------
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
