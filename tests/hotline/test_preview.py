@@ -6,9 +6,9 @@ from __future__ import annotations
 import io
 from ipaddress import ip_network
 
+import numpy as np
 import pytest
 from django.contrib.auth import get_user_model
-import numpy as np
 from PIL import Image
 
 from reportal.hotline import preview
@@ -87,7 +87,9 @@ def test_preview_fetches_images_in_memory_and_never_the_video(site, loopback_all
     site.set("/clip.mp4", b"\x00\x00\x00\x18ftypmp42", headers={"Content-Type": "video/mp4"})
     site.set(
         "/page",
-        page_with_images(["/a.png", "/bomb.png", "/missing.png"], og_image="/b.jpg", video="/clip.mp4", poster="/poster.png"),
+        page_with_images(
+            ["/a.png", "/bomb.png", "/missing.png"], og_image="/b.jpg", video="/clip.mp4", poster="/poster.png"
+        ),
     )
     item = report_item(site.url("/page"))
     analyst = get_user_model().objects.create_user("ana")
@@ -96,7 +98,11 @@ def test_preview_fetches_images_in_memory_and_never_the_video(site, loopback_all
 
     assert result.error == ""
     assert result.title == "Synthetic test page"
-    assert [image.source_url for image in result.images] == [site.url("/b.jpg"), site.url("/a.png"), site.url("/poster.png")]
+    assert [image.source_url for image in result.images] == [
+        site.url("/b.jpg"),
+        site.url("/a.png"),
+        site.url("/poster.png"),
+    ]
     assert [image.is_poster for image in result.images] == [False, False, True]
     assert result.videos == [site.url("/clip.mp4")]
     assert {f.source_url for f in result.failures} == {site.url("/bomb.png"), site.url("/missing.png")}

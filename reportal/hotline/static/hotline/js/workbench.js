@@ -19,7 +19,8 @@
 
   function startHeartbeat() {
     var holder = document.querySelector("[data-screen-session]");
-    var url = document.body.getAttribute("data-heartbeat-url");
+    var region = document.getElementById("wellbeing");
+    var url = region ? region.getAttribute("data-heartbeat-url") : null;
     if (!holder || !url) { return; }
     var session = holder.getAttribute("data-screen-session");
     function beat() {
