@@ -1,45 +1,483 @@
 """The only place that decides who may see or do what. Every view and API endpoint asks here; unknown means no.
 
 Owned by the accounts work (issue 3). Other apps import these names; their signatures are the contract.
+
+Roles are exact: `require_staff(Role.ANALYST)` admits analysts only; list every role that may pass.
+Pages: decorate with `require_staff(...)` (or `public_page` for the few pages anyone may open).
+API operations: `auth=StaffTokenAuth(...)`, `auth=MemberKeyAuth(scope)` or `auth=PUBLIC`; an operation that
+declares nothing is refused by the API-wide default (`UNDECLARED`), and tests/test_permissions_matrix.py fails.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db import models
-from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from ninja.errors import HttpError
+from ninja.security import APIKeyCookie
+from ninja.security.base import AuthBase
+
+logger = logging.getLogger(__name__)
 
 
 class Role(models.TextChoices):
-    ANALYST = "analyst", _("Analyst")
-    SENIOR = "senior", _("Senior analyst")
-    ADMIN = "admin", _("Hotline admin")
-    PARTNER = "partner", _("Partner viewer")
-    MEMBER = "member", _("Member")
+    ANALYST = "analyst", gettext_lazy("Analyst")
+    SENIOR = "senior", gettext_lazy("Senior analyst")
+    ADMIN = "admin", gettext_lazy("Hotline admin")
+    PARTNER = "partner", gettext_lazy("Partner viewer")
+    MEMBER = "member", gettext_lazy("Member")
+
+
+class Scope(models.TextChoices):
+    """What a member API key may be used for."""
+
+    REPORT = "report", gettext_lazy("Submit reports")
+    URL_LIST = "url-list", gettext_lazy("URL list")
+    HASHED_URL_LIST = "hashed-url-list", gettext_lazy("Hashed URL list")
+    KEYWORDS = "keywords", gettext_lazy("Keyword list")
+    HASHES = "hashes", gettext_lazy("Hash lists")
+    MATCH = "match", gettext_lazy("Hash matching")
+
+
+# People who sign in to pages (members only ever use API keys).
+STAFF_ROLES: tuple[Role, ...] = (Role.ANALYST, Role.SENIOR, Role.ADMIN, Role.PARTNER)
+# The hotline's own people: they see every portal and may change things.
+HOTLINE_ROLES: tuple[Role, ...] = (Role.ANALYST, Role.SENIOR, Role.ADMIN)
+
+STAFF_TOKEN_PREFIX = "rps"  # noqa: S105  (a label, not a secret)
+MEMBER_KEY_PREFIX = "rpm"
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    """What a view or operation declared; read by the URL walk in the system check and the permission matrix."""
+
+    kind: str  # "staff", "public", "sign-in" (the login/2FA steps), "member"
+    roles: tuple[str, ...] = ()
+    scopes: tuple[str, ...] = field(default=())
+
+
+ACCESS_ATTRIBUTE = "reportal_access"
+
+
+def declared_access(view: Any) -> AccessRule | None:
+    """The rule a view function declared through this module, or None when it declared nothing."""
+    seen = 0
+    while view is not None and seen < 20:
+        rule = getattr(view, ACCESS_ATTRIBUTE, None)
+        if isinstance(rule, AccessRule):
+            return rule
+        view = getattr(view, "__wrapped__", None)
+        seen += 1
+    return None
+
+
+# --- Who is this ----------------------------------------------------------------------------------
+
+
+def _profile(user: Any) -> Any | None:
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return None
+    try:
+        return user.staff_profile
+    except Exception:  # no profile: not staff
+        return None
+
+
+def second_factor_verified(user: Any) -> bool:
+    """True when this request's user passed TOTP: in the session (django-otp) or when issuing their API token."""
+    if getattr(user, "reportal_api_token", None) is not None:
+        return True
+    is_verified = getattr(user, "is_verified", None)
+    return bool(callable(is_verified) and is_verified())
 
 
 def staff_role(user: Any) -> Role | None:
     """The role of an authenticated, active staff user with a verified second factor; None otherwise."""
-    raise NotImplementedError
-
-
-def require_staff(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """View decorator: anonymous -> login page; no second factor -> 2FA; wrong role -> 403. Audits denials."""
-    raise NotImplementedError
+    profile = _profile(user)
+    if profile is None or profile.disabled or not second_factor_verified(user):
+        return None
+    try:
+        role = Role(profile.role)
+    except ValueError:
+        return None
+    return role if role in STAFF_ROLES else None
 
 
 def visible_portal_ids(user: Any) -> set[int] | None:
     """Portals whose reports `user` may read: None means all (hotline staff), a set limits a partner viewer."""
-    raise NotImplementedError
+    role = staff_role(user)
+    if role in HOTLINE_ROLES:
+        return None
+    if role == Role.PARTNER:
+        return set(user.staff_profile.portals.values_list("pk", flat=True))
+    return set()  # not staff: nothing
 
 
 def can_view_item(user: Any, item: Any) -> bool:
-    raise NotImplementedError
+    """May `user` read this queue item (a ReportedUrl)? Partners: only if it came through one of their portals."""
+    portal_ids = visible_portal_ids(user)
+    if portal_ids is None:
+        return True
+    if not portal_ids or item is None:
+        return False
+    if getattr(item, "portal_id", None) in portal_ids:
+        return True
+    reports = getattr(item, "reports", None)
+    return bool(reports is not None and reports.filter(portal_id__in=portal_ids).exists())
+
+
+def can_view_report(user: Any, report: Any) -> bool:
+    """May `user` read this Report? Partners: only their portals' reports."""
+    portal_ids = visible_portal_ids(user)
+    if portal_ids is None:
+        return True
+    return getattr(report, "portal_id", None) in portal_ids
+
+
+def can_change_item(user: Any, item: Any) -> bool:
+    """Partner viewers are read-only; the hotline's own staff may claim, assess and act."""
+    return staff_role(user) in HOTLINE_ROLES and can_view_item(user, item)
+
+
+def can_view_reporter_contact(user: Any) -> bool:
+    """A reporter's e-mail address is for those who answer reporters: senior analysts and admins."""
+    return staff_role(user) in (Role.SENIOR, Role.ADMIN)
+
+
+def can_manage_staff(user: Any) -> bool:
+    return staff_role(user) == Role.ADMIN
+
+
+def can_read_audit(user: Any) -> bool:
+    return staff_role(user) in (Role.SENIOR, Role.ADMIN)
+
+
+def _audit_denial(request: HttpRequest, actor: Any, reason: str, **details: Any) -> None:
+    from reportal.audit.services import record
+
+    try:
+        record(actor, "access.denied", None, path=request.path[:300], method=request.method, reason=reason, **details)
+    except Exception:  # the denial itself must still be answered
+        logger.exception("Could not audit an access denial")
+
+
+# --- Pages ----------------------------------------------------------------------------------------
+
+
+def _redirect_for(request: HttpRequest, url: str) -> HttpResponse:
+    target = f"{url}?{urlencode({'next': request.get_full_path()})}"
+    response = HttpResponseRedirect(target)
+    if request.headers.get("HX-Request") == "true":
+        response["HX-Redirect"] = target  # htmx would otherwise swap the login page into a fragment
+    return response
+
+
+def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "staff/denied.html", {"message": message}, status=403)
+
+
+def require_staff(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """View decorator: anonymous -> login page; no second factor -> 2FA; wrong role -> 403. Audits denials.
+
+    With no roles given, every staff role passes (analyst, senior, admin, partner viewer); members never do.
+    """
+    allowed = tuple(Role(r) for r in roles) if roles else STAFF_ROLES
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            user = request.user
+            if not user.is_authenticated:
+                return _redirect_for(request, settings.LOGIN_URL)
+            profile = _profile(user)
+            if profile is None or profile.disabled:
+                _audit_denial(request, user, "not-staff" if profile is None else "disabled")
+                return _forbidden(request, _("This account may not use the staff pages. Ask a hotline admin."))
+            if not second_factor_verified(user):
+                return _redirect_for(request, reverse("accounts:verify"))
+            if profile.must_change_password:
+                return _redirect_for(request, reverse("accounts:password_change"))
+            role = staff_role(user)
+            if role not in allowed:
+                _audit_denial(request, user, "role", required=[str(r) for r in allowed])
+                return _forbidden(request, _("Your role does not allow this page. Ask a hotline admin if you need it."))
+            return view(request, *args, **kwargs)
+
+        setattr(wrapped, ACCESS_ATTRIBUTE, AccessRule("staff", tuple(str(r) for r in allowed)))
+        return wrapped
+
+    return decorator
+
+
+def public_page(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Declares a page that anyone may open (sign-in steps). Everything under /staff/ and /workbench/ else is staff."""
+    setattr(view, ACCESS_ATTRIBUTE, AccessRule("public"))
+    return view
+
+
+def sign_in_step(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Declares a page of the sign-in flow: password accepted, second factor or enrolment still to come."""
+    setattr(view, ACCESS_ATTRIBUTE, AccessRule("sign-in"))
+    return view
+
+
+# --- API keys and tokens ----------------------------------------------------------------------------
+
+
+def new_secret(prefix: str) -> tuple[str, str, str]:
+    """(full key, lookup id, SHA-256 of the full key): 256 random bits, shown once, stored only as the hash."""
+    lookup = secrets.token_hex(6)
+    key = f"{prefix}_{lookup}_{secrets.token_urlsafe(32)}"
+    return key, lookup, hash_secret(key)
+
+
+def hash_secret(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _split_key(key: str, prefix: str) -> str | None:
+    parts = key.split("_", 2)
+    if len(parts) != 3 or parts[0] != prefix or len(parts[1]) != 12:
+        return None
+    return parts[1]
+
+
+def key_from_request(request: HttpRequest) -> str | None:
+    """The API key or token a request carries: `Authorization: Bearer <key>` or `X-API-Key: <key>`."""
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    return request.headers.get("X-API-Key", "").strip() or None
+
+
+@dataclass(frozen=True)
+class MemberKeyCheck:
+    member: Any | None  # the member whose key this is (None: no valid key)
+    key: Any | None
+    has_scope: bool
+
+
+def check_member_key(key: str | None, scope: str) -> MemberKeyCheck:
+    """Is `key` a live member key, and does it carry `scope`? Expired, revoked and rotated-away keys are not."""
+    from reportal.accounts.models import ApiKey
+
+    lookup = _split_key(key or "", MEMBER_KEY_PREFIX)
+    if lookup is None:
+        return MemberKeyCheck(None, None, False)
+    api_key = ApiKey.objects.select_related("member").filter(prefix=lookup).first()
+    if api_key is None or not hmac.compare_digest(api_key.secret_hash, hash_secret(key or "")):
+        return MemberKeyCheck(None, None, False)
+    now = timezone.now()
+    if not api_key.is_live(now) or not api_key.member.active:
+        return MemberKeyCheck(None, None, False)
+    # One write a minute at most: the matching API answers thousands of calls a second.
+    if api_key.last_used_at is None or now - api_key.last_used_at > timedelta(minutes=1):
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+    return MemberKeyCheck(api_key.member, api_key, scope in (api_key.scopes or []))
 
 
 def member_for_request(request: HttpRequest, scope: str) -> Any | None:
-    """The member whose valid, unexpired API key with `scope` the request carries, or None."""
-    raise NotImplementedError
+    """The member whose valid, unexpired API key with `scope` the request carries, or None.
+
+    A live key without the scope is refused here too, and the attempt is audited.
+    """
+    check = check_member_key(key_from_request(request), scope)
+    if check.member is None:
+        return None
+    if not check.has_scope:
+        _audit_denial(request, check.member, "scope", scope=scope, key=check.key.prefix)
+        return None
+    return check.member
+
+
+def staff_for_token(token: str | None, roles: Iterable[str] = STAFF_ROLES) -> tuple[Any | None, bool]:
+    """(user, role allowed) for a live staff API token; (None, False) for an unknown, expired or revoked one."""
+    from reportal.accounts.models import StaffToken
+
+    lookup = _split_key(token or "", STAFF_TOKEN_PREFIX)
+    if lookup is None:
+        return None, False
+    row = StaffToken.objects.select_related("user", "user__staff_profile").filter(prefix=lookup).first()
+    if row is None or not hmac.compare_digest(row.token_hash, hash_secret(token or "")):
+        return None, False
+    now = timezone.now()
+    if not row.is_live(now):
+        return None, False
+    user = row.user
+    user.reportal_api_token = row  # the token was issued only after a TOTP code: the second factor holds
+    role = staff_role(user)
+    if role is None:
+        return None, False
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+        StaffToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    return user, role in tuple(roles)
+
+
+class StaffTokenAuth(AuthBase):
+    """ninja auth: a staff bearer token from POST /api/v1/auth/token, for the given roles (none: every staff role).
+
+    Without a token: 401. A valid token of a role not listed: 403, audited. Sets request.user to the staff user.
+    """
+
+    openapi_type = "http"
+    openapi_scheme = "bearer"
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles: tuple[str, ...] = tuple(str(Role(r)) for r in roles) if roles else tuple(map(str, STAFF_ROLES))
+        self.reportal_access = AccessRule("staff", self.roles)
+        super().__init__()
+
+    def __call__(self, request: HttpRequest) -> Any | None:
+        user, allowed = staff_for_token(key_from_request(request), self.roles)
+        if user is None:
+            return None
+        request.user = user
+        if not allowed:
+            _audit_denial(request, user, "role", required=list(self.roles))
+            raise HttpError(403, _("Your role may not use this endpoint."))
+        return user
+
+
+class StaffSessionAuth(APIKeyCookie):
+    """ninja auth: the signed-in staff session of the pages (with its second factor), CSRF-checked."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles: tuple[str, ...] = tuple(str(Role(r)) for r in roles) if roles else tuple(map(str, STAFF_ROLES))
+        self.reportal_access = AccessRule("staff", self.roles)
+        super().__init__(csrf=True)
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if self.param_name not in request.COOKIES:
+            return None  # no session: let the caller see 401, not a CSRF complaint
+        return super()._get_key(request)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any | None:
+        if key is None:
+            return None
+        user = request.user
+        role = staff_role(user)
+        if role is None or _profile(user).must_change_password:
+            return None
+        if str(role) not in self.roles:
+            _audit_denial(request, user, "role", required=list(self.roles))
+            raise HttpError(403, _("Your role may not use this endpoint."))
+        return user
+
+
+def staff_api(*roles: Role) -> list[AuthBase]:
+    """The auth list for a staff API operation: a bearer token, or the signed-in session of the pages."""
+    return [StaffTokenAuth(*roles), StaffSessionAuth(*roles)]
+
+
+class MemberKeyAuth(AuthBase):
+    """ninja auth: a member API key carrying `scope` (Bearer or X-API-Key). With `staff=True` (the hash API's
+    "or staff"), a hotline staff token passes as well. A live key without the scope: 403, audited.
+
+    Returns the Member (or the staff user); request.member is set for member keys.
+    """
+
+    openapi_type = "apiKey"
+    openapi_in = "header"
+    openapi_name = "X-API-Key"
+
+    def __init__(self, scope: str, *, staff: bool = False, staff_roles: Iterable[Role] = HOTLINE_ROLES) -> None:
+        self.scope = str(Scope(scope))
+        self.staff_roles = tuple(str(Role(r)) for r in staff_roles) if staff else ()
+        self.reportal_access = AccessRule("member", self.staff_roles, (self.scope,))
+        super().__init__()
+
+    def __call__(self, request: HttpRequest) -> Any | None:
+        key = key_from_request(request)
+        if key is None:
+            return None
+        if key.startswith(STAFF_TOKEN_PREFIX + "_"):
+            if not self.staff_roles:
+                return None
+            user, allowed = staff_for_token(key, self.staff_roles)
+            if user is None:
+                return None
+            request.user = user
+            if not allowed:
+                _audit_denial(request, user, "role", required=list(self.staff_roles))
+                raise HttpError(403, _("Your role may not use this endpoint."))
+            return user
+        check = check_member_key(key, self.scope)
+        if check.member is None:
+            return None
+        request.member = check.member  # type: ignore[attr-defined]
+        if not check.has_scope:
+            _audit_denial(request, check.member, "scope", scope=self.scope, key=check.key.prefix)
+            raise HttpError(
+                403,
+                _("This API key may not use this endpoint; ask the hotline for the %(scope)s scope.")
+                % {"scope": self.scope},
+            )
+        return check.member
+
+
+class PublicAccess:
+    """ninja auth for operations anyone may call (report intake, public key). Declaring it is the point."""
+
+    reportal_access = AccessRule("public")
+
+    def __call__(self, request: HttpRequest) -> Any:
+        return True
+
+
+class UndeclaredAccess:
+    """The API-wide default: an operation that declared no auth is refused, so a forgotten rule fails closed."""
+
+    reportal_access = None
+
+    def __call__(self, request: HttpRequest) -> Any:
+        raise HttpError(403, _("This endpoint declares no access rule yet, so it is closed to everyone."))
+
+
+PUBLIC = PublicAccess()
+UNDECLARED = UndeclaredAccess()
+
+
+def operation_access(operation: Any) -> AccessRule | None:
+    """The rule a ninja operation declared through this module, or None."""
+    callbacks = list(getattr(operation, "auth_callbacks", []) or [])
+    rules = [getattr(cb, ACCESS_ATTRIBUTE, None) for cb in callbacks]
+    if not rules or any(not isinstance(rule, AccessRule) for rule in rules):
+        return None
+    return rules[0]
+
+
+class DeclaredAccessMiddleware:
+    """Fails closed: a page under /staff/ or /workbench/ whose view declared no rule here answers 403 to everyone."""
+
+    guarded = ("/staff/", "/workbench/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any) -> Any:
+        if request.path.startswith(self.guarded) and declared_access(view_func) is None:
+            logger.error("Refused %s: its view declares no access rule in reportal.access", request.path)
+            return _forbidden(request, _("This page declares no access rule yet, so it is closed to everyone."))
+        return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from reportal.access import UNDECLARED
 from reportal.accounts.api import router as accounts_router
 from reportal.hashes.api import router as hashes_router
 from reportal.hotline.api import router as hotline_router
@@ -17,6 +18,8 @@ api = NinjaAPI(
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url="/docs",
+    # Fail closed: an operation without its own auth (access.staff_api, MemberKeyAuth, PUBLIC) refuses everyone.
+    auth=UNDECLARED,
 )
 api.add_router("/reports", reports_router, tags=["reports"])
 api.add_router("/auth", accounts_router, tags=["auth"])

@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "axes.middleware.AxesMiddleware",
+    "reportal.access.DeclaredAccessMiddleware",  # a /staff/ or /workbench/ view without an access rule answers 403
 ]
 
 ROOT_URLCONF = "reportal.urls"
@@ -291,3 +292,5 @@ REPORTAL_SECOND_OPINION_SHARE = env_float("REPORTAL_SECOND_OPINION_SHARE", 0.1)
 REPORTAL_BREAK_MINUTES = env_int("REPORTAL_BREAK_MINUTES", 50)
 REPORTAL_DAILY_LIMIT_MINUTES = env_int("REPORTAL_DAILY_LIMIT_MINUTES", 240)
 REPORTAL_BASE_URL = env_str("REPORTAL_BASE_URL", "http://127.0.0.1:8000")
+# Staff API tokens (POST /api/v1/auth/token) last this many hours; members' keys expire as each was issued.
+REPORTAL_STAFF_TOKEN_HOURS = env_int("REPORTAL_STAFF_TOKEN_HOURS", 12)
