@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from reportal import access
@@ -277,11 +277,11 @@ def post_claim(request: HttpRequest, item_id: int) -> Any:
         state = claims.claim_item(item, request.user)
     except claims.ClaimRefused as refusal:
         audit(request.user, "item.claim_refused", item, api=True)
-        return 409, {"detail": str(refusal)}
+        return Status(409, {"detail": str(refusal)})
     audit(
         request.user, "item.claimed", item, until=state.expires_at.isoformat() if state.expires_at else None, api=True
     )
-    return 200, {"item_id": item.pk, "claimed_by": state.claimed_by_name, "expires_at": state.expires_at}
+    return Status(200, {"item_id": item.pk, "claimed_by": state.claimed_by_name, "expires_at": state.expires_at})
 
 
 @router.post(
@@ -316,11 +316,14 @@ def post_assess(request: HttpRequest, item_id: int, payload: AssessIn) -> Any:
     except AssessmentRefused as refusal:
         audit(request.user, "item.assessment_rejected", item, errors=sorted(refusal.errors), api=True)
         if "__all__" in refusal.errors and len(refusal.errors) == 1:
-            return 409, {"detail": refusal.errors["__all__"]}
-        return 400, {
-            "detail": _("The decision was not recorded; correct the fields named in errors."),
-            "errors": refusal.errors,
-        }
+            return Status(409, {"detail": refusal.errors["__all__"]})
+        return Status(
+            400,
+            {
+                "detail": _("The decision was not recorded; correct the fields named in errors."),
+                "errors": refusal.errors,
+            },
+        )
     audit(
         request.user,
         "item.assessed",
@@ -331,4 +334,4 @@ def post_assess(request: HttpRequest, item_id: int, payload: AssessIn) -> Any:
         api=True,
     )
     wellbeing.close_screen(request.user, item=item)
-    return 200, _decision_out(assessment, True)
+    return Status(200, _decision_out(assessment, True))
