@@ -292,5 +292,32 @@ REPORTAL_SECOND_OPINION_SHARE = env_float("REPORTAL_SECOND_OPINION_SHARE", 0.1)
 REPORTAL_BREAK_MINUTES = env_int("REPORTAL_BREAK_MINUTES", 50)
 REPORTAL_DAILY_LIMIT_MINUTES = env_int("REPORTAL_DAILY_LIMIT_MINUTES", 240)
 REPORTAL_BASE_URL = env_str("REPORTAL_BASE_URL", "http://127.0.0.1:8000")
+
+# --- Hash banks and matching (reportal.hashes) ---------------------------------------------------------------
+# The hotline's own bank, where the images of confirmed items are hashed into.
+REPORTAL_OWN_BANK = env_str("REPORTAL_OWN_BANK", "HOTLINE_CONFIRMED")
+# Default PDQ distance threshold of a new bank (0-31; each bank can change its own).
+REPORTAL_PDQ_THRESHOLD = env_int("REPORTAL_PDQ_THRESHOLD", 31)
+if not 0 <= REPORTAL_PDQ_THRESHOLD <= 31:
+    raise ImproperlyConfigured("REPORTAL_PDQ_THRESHOLD must be a whole number from 0 to 31.")
+# Images larger than these are refused before decoding (bytes of the file; pixels, against decompression bombs).
+REPORTAL_HASH_MAX_BYTES = env_int("REPORTAL_HASH_MAX_BYTES", 50 * 1024 * 1024)
+REPORTAL_HASH_MAX_PIXELS = env_int("REPORTAL_HASH_MAX_PIXELS", 100_000_000)
+# "fast" lets the JPEG decoder downscale before PDQ for look-ups (within a few bits); banking is always "exact".
+REPORTAL_HASH_LOOKUP_MODE = env_str("REPORTAL_HASH_LOOKUP_MODE", "fast")
+if REPORTAL_HASH_LOOKUP_MODE not in ("fast", "exact"):
+    raise ImproperlyConfigured("REPORTAL_HASH_LOOKUP_MODE must be fast or exact.")
+REPORTAL_HASH_INDEX_DIR = env_str("REPORTAL_HASH_INDEX_DIR", str(DATA_DIR / "hash-index"))
+# Requests per member key to the matching and curation API: "<count>/<s|m|h|d>" or "off".
+REPORTAL_HASH_RATE_LIMIT = env_str("REPORTAL_HASH_RATE_LIMIT", "6000/m")
+# How often the matchers' side buffers are merged into a new persisted index (seconds).
+REPORTAL_HASH_MERGE_SECONDS = env_float("REPORTAL_HASH_MERGE_SECONDS", 900.0)
+CELERY_BEAT_SCHEDULE["hashes-merge-index"] = {"task": "hashes.merge_index", "schedule": REPORTAL_HASH_MERGE_SECONDS}
+# Exchange credentials in python-threatexchange's own formats; empty means the exchange is not fetched.
+REPORTAL_NCMEC_CREDENTIALS = env_str("REPORTAL_NCMEC_CREDENTIALS", "")  # "user,password"
+REPORTAL_NCMEC_ENVIRONMENT = env_str("REPORTAL_NCMEC_ENVIRONMENT", "https://report.cybertip.org/hashsharing")
+REPORTAL_STOPNCII_KEYS = env_str("REPORTAL_STOPNCII_KEYS", "")  # "fetch_key,subscription_key[,base_url]"
+REPORTAL_THREATEXCHANGE_TOKEN = env_str("REPORTAL_THREATEXCHANGE_TOKEN", "")  # "app_id|secret"
+REPORTAL_THREATEXCHANGE_PRIVACY_GROUP = env_int("REPORTAL_THREATEXCHANGE_PRIVACY_GROUP", 0)
 # Staff API tokens (POST /api/v1/auth/token) last this many hours; members' keys expire as each was issued.
 REPORTAL_STAFF_TOKEN_HOURS = env_int("REPORTAL_STAFF_TOKEN_HOURS", 12)

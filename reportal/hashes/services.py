@@ -1,15 +1,97 @@
-"""What other apps may ask of the hashes stage (issue 5 fills these in)."""
+"""What other apps may ask of the hashes stage."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 
-def add_confirmed_images(item: Any, images: list[bytes], *, analyst: Any | None = None, classification: str = "") -> int:
-    """Hash the images of a confirmed item (in memory) into the hotline's own bank; returns how many were added."""
-    raise NotImplementedError
+from reportal.hashes import banks as bank_services
+from reportal.hashes import matcher
+from reportal.hashes.hashing import HashMode, ImageHashError, ImageHashes, hash_image_bytes
+from reportal.hashes.matcher import Match
+from reportal.hashes.signals import PDQ
+
+__all__ = ["Match", "add_confirmed_images", "hash_bytes", "lookup_bytes", "lookup_hashes"]
+
+
+def _item_reference(item: Any) -> str:
+    pk = getattr(item, "pk", None)
+    return f"item:{pk}" if pk is not None else ""
+
+
+def add_confirmed_images(
+    item: Any, images: list[bytes], *, analyst: Any | None = None, classification: str = ""
+) -> int:
+    """Hash the images of a confirmed item (in memory) into the hotline's own bank; returns how many were added.
+
+    Images that cannot be decoded are skipped (their bytes are not kept); an image already in the bank with the
+    same SHA-256 is not added twice.
+    """
+    bank = bank_services.get_or_create_bank(settings.REPORTAL_OWN_BANK)
+    reference = _item_reference(item)
+    added = 0
+    for data in images:
+        try:
+            hashes = hash_image_bytes(data, mode="exact")
+        except ImageHashError:
+            continue
+        if bank.contents.filter(sha256=hashes.sha256).exists():
+            continue
+        bank_services.add_content(
+            bank,
+            bank_services.ContentSignals(
+                pdq=hashes.pdq,
+                pdq_quality=hashes.pdq_quality,
+                md5=hashes.md5,
+                sha1=hashes.sha1,
+                sha256=hashes.sha256,
+                source="analyst",
+                classification=classification,
+                external_id=reference,
+                original_media_uri=str(getattr(item, "url", "") or "")[:2000],
+                metadata={"width": hashes.width, "height": hashes.height, "format": hashes.format},
+            ),
+            analyst=analyst,
+        )
+        added += 1
+    return added
+
+
+def hash_bytes(data: bytes, *, mode: HashMode | None = None, dihedral: bool = False) -> ImageHashes:
+    """The signals of one image (raises reportal.hashes.hashing.ImageHashError for bad input)."""
+    return hash_image_bytes(data, mode=mode or settings.REPORTAL_HASH_LOOKUP_MODE, dihedral=dihedral)
+
+
+def lookup_hashes(hashes: ImageHashes, *, banks: list[str] | None = None) -> list[Match]:
+    """Bank matches for already computed signals (PDQ only when its quality is high enough), nearest first."""
+    queries = list(hashes.signals().items())
+    found = matcher.lookup(queries, banks=banks, bypass_coinflip=True)
+    best: dict[int, Match] = {}
+    for matches in found:
+        for m in matches:
+            # One entry per bank content: a byte-identical hit wins over a PDQ hit of the same entry.
+            if m.content_id not in best or (m.distance, m.signal_type == PDQ) < (
+                best[m.content_id].distance,
+                best[m.content_id].signal_type == PDQ,
+            ):
+                best[m.content_id] = m
+    return sorted(best.values(), key=lambda m: (m.distance, m.content_id))
 
 
 def lookup_bytes(data: bytes) -> list[Any]:
-    """Bank matches for one image's bytes (for the workbench's 'already known' hint and the crawler)."""
-    raise NotImplementedError
+    """Bank matches for one image's bytes (for the workbench's 'already known' hint and the crawler).
+
+    Returns reportal.hashes.matcher.Match values (content_id, bank, signal_type, distance, classification);
+    an image that cannot be decoded is still looked up by its cryptographic hashes.
+    """
+    try:
+        hashes = hash_bytes(data)
+    except ImageHashError:
+        from reportal.hashes.hashing import crypto_hashes
+
+        md5, sha1, sha256 = crypto_hashes(data)
+        found = matcher.lookup([("md5", md5), ("sha1", sha1), ("sha256", sha256)], bypass_coinflip=True)
+        unique = {m.content_id: m for matches in found for m in matches}
+        return sorted(unique.values(), key=lambda m: m.content_id)
+    return lookup_hashes(hashes)

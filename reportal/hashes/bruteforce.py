@@ -1,0 +1,107 @@
+"""Exhaustive-scan indexes with the same interface as reportal.hashes.index (PDQIndex, CryptoHashIndex).
+
+They are the reference that the fast index is checked against, and the fallback when it is not installed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from reportal.hashes.signals import hamming_rows
+
+
+class BruteForcePDQIndex:
+    """PDQ range search by scanning every stored hash (exact by construction)."""
+
+    def __init__(self) -> None:
+        self._ids = np.zeros(0, dtype=np.int64)
+        self._hashes = np.zeros((0, 32), dtype=np.uint8)
+        self._removed: set[int] = set()
+
+    def __len__(self) -> int:
+        return int(self._ids.size) - len(self._removed)
+
+    def add(self, ids: np.ndarray | list[int], hashes: np.ndarray) -> None:
+        ids_arr = np.asarray(ids, dtype=np.int64).reshape(-1)
+        hashes_arr = np.asarray(hashes, dtype=np.uint8).reshape(-1, 32)
+        if ids_arr.size != hashes_arr.shape[0]:
+            raise ValueError("ids and hashes differ in length")
+        self._ids = np.concatenate([self._ids, ids_arr])
+        self._hashes = np.concatenate([self._hashes, hashes_arr])
+        self._removed.difference_update(int(i) for i in ids_arr)
+
+    def remove(self, ids: np.ndarray | list[int]) -> None:
+        gone = {int(i) for i in np.asarray(ids).reshape(-1)}
+        keep = ~np.isin(self._ids, list(gone))
+        self._ids, self._hashes = self._ids[keep], self._hashes[keep]
+
+    def search(self, query: np.ndarray, max_distance: int) -> list[tuple[int, int]]:
+        """(id, distance) of every stored hash within `max_distance` bits of `query`."""
+        if not self._ids.size:
+            return []
+        dist = hamming_rows(self._hashes, np.asarray(query, dtype=np.uint8).reshape(32))
+        hit = np.nonzero(dist <= max_distance)[0]
+        return [(int(self._ids[i]), int(dist[i])) for i in hit]
+
+    def search_batch(self, queries: np.ndarray, max_distance: int) -> list[list[tuple[int, int]]]:
+        return [self.search(q, max_distance) for q in np.asarray(queries, dtype=np.uint8).reshape(-1, 32)]
+
+    def save(self, path: str | Path) -> None:
+        with open(path, "wb") as fh:
+            np.savez(fh, ids=self._ids, hashes=self._hashes)
+
+    @classmethod
+    def load(cls, path: str | Path) -> BruteForcePDQIndex:
+        index = cls()
+        with np.load(path) as data:
+            index._ids, index._hashes = data["ids"], data["hashes"]
+        return index
+
+
+class DictCryptoHashIndex:
+    """Exact look-up of cryptographic digests (bytes) to the ids that carry them."""
+
+    def __init__(self) -> None:
+        self._by_digest: dict[bytes, list[int]] = {}
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._by_digest.values())
+
+    def add(self, ids: np.ndarray | list[int], digests: list[bytes]) -> None:
+        for i, digest in zip(np.asarray(ids).reshape(-1), digests, strict=True):
+            bucket = self._by_digest.setdefault(bytes(digest), [])
+            if int(i) not in bucket:
+                bucket.append(int(i))
+
+    def remove(self, ids: np.ndarray | list[int]) -> None:
+        gone = {int(i) for i in np.asarray(ids).reshape(-1)}
+        for digest in list(self._by_digest):
+            kept = [i for i in self._by_digest[digest] if i not in gone]
+            if kept:
+                self._by_digest[digest] = kept
+            else:
+                del self._by_digest[digest]
+
+    def search(self, digest: bytes) -> list[int]:
+        return list(self._by_digest.get(bytes(digest), ()))
+
+    def search_batch(self, digests: list[bytes]) -> list[list[int]]:
+        return [self.search(d) for d in digests]
+
+    def save(self, path: str | Path) -> None:
+        ids = np.array([i for v in self._by_digest.values() for i in v], dtype=np.int64)
+        digests = [d for d, v in self._by_digest.items() for _ in v]
+        width = max((len(d) for d in digests), default=0)
+        blob = np.frombuffer(b"".join(digests), dtype=np.uint8).reshape(-1, width) if width else np.zeros((0, 0))
+        with open(path, "wb") as fh:
+            np.savez(fh, ids=ids, digests=blob)
+
+    @classmethod
+    def load(cls, path: str | Path) -> DictCryptoHashIndex:
+        index = cls()
+        with np.load(path) as data:
+            ids, blob = data["ids"], data["digests"]
+        index.add(ids, [row.tobytes() for row in blob])
+        return index

@@ -1,0 +1,272 @@
+"""In-memory hashing of image bytes: PDQ (reference `pdqhash`) with quality, and MD5, SHA-1, SHA-256 of the bytes.
+
+Two modes:
+- ``exact``: PDQ of the full decoded image, bit-identical to the reference implementation (and to
+  python-threatexchange's hasher for RGB, greyscale and RGBA images);
+- ``fast``: the JPEG decoder downscales while decoding (``Image.draft``) and a box reduction keeps the short
+  side at 512 px or more before PDQ, which leaves the hash within a few bits of the exact one at a fraction
+  of the cost (see bench/README_hashing.md).
+
+Nothing is written to disk. Decoding is guarded: byte cap, pixel cap (decompression bombs), and typed errors
+whose messages are translated and say what to do next.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import warnings
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pdqhash
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, UnidentifiedImageError
+
+HashMode = Literal["exact", "fast"]
+
+# Formats reportal hashes; anything else is refused with UnsupportedImageError.
+SUPPORTED_FORMATS = frozenset({"JPEG", "PNG", "GIF", "WEBP", "BMP"})
+# PDQ hashes below this quality are stored but never used to match (ThreatExchange's threshold too).
+PDQ_MIN_QUALITY = 50
+# Fast mode keeps at least this many pixels on the short side before PDQ's own 64x64 reduction.
+FAST_SHORT_SIDE = 512
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_PIXELS = 100_000_000
+# Names of the eight dihedral variants, in the order pdqhash returns them.
+DIHEDRAL_NAMES = ("original", "rotate90", "rotate180", "rotate270", "flipx", "flipy", "flipplus1", "flipminus1")
+
+
+class ImageHashError(Exception):
+    """Base of the errors a caller can show: `message` is a translated sentence that says what to do next."""
+
+    code = "image_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ImageTooLargeError(ImageHashError):
+    code = "image_too_large"
+
+
+class UnsupportedImageError(ImageHashError):
+    code = "unsupported_image"
+
+
+class CorruptImageError(ImageHashError):
+    code = "corrupt_image"
+
+
+@dataclass(frozen=True)
+class ImageHashes:
+    """The signals of one image, as lowercase hex strings."""
+
+    pdq: str
+    pdq_quality: int
+    md5: str
+    sha1: str
+    sha256: str
+    width: int
+    height: int
+    format: str
+    mode: HashMode = "exact"
+    dihedral: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def pdq_matchable(self) -> bool:
+        return self.pdq_quality >= PDQ_MIN_QUALITY
+
+    def signals(self) -> dict[str, str]:
+        """HMA-style mapping of signal type name to signal (PDQ left out when its quality is too low to match)."""
+        out = {"md5": self.md5, "sha1": self.sha1, "sha256": self.sha256}
+        if self.pdq_matchable:
+            out = {"pdq": self.pdq, **out}
+        return out
+
+
+def bits_to_hex(bits: np.ndarray) -> str:
+    """pdqhash's 256-element bit vector (most significant bit first) as 64 hex digits, like threatexchange."""
+    return np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
+
+
+def crypto_hashes(data: bytes) -> tuple[str, str, str]:
+    # MD5 and SHA-1 identify files in shared hash lists; they protect nothing here.
+    md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
+    sha1 = hashlib.sha1(data, usedforsecurity=False).hexdigest()
+    return md5, sha1, hashlib.sha256(data).hexdigest()
+
+
+def _limits(max_bytes: int | None, max_pixels: int | None) -> tuple[int, int]:
+    if max_bytes is None or max_pixels is None:
+        try:
+            from django.conf import settings
+
+            max_bytes = max_bytes or getattr(settings, "REPORTAL_HASH_MAX_BYTES", DEFAULT_MAX_BYTES)
+            max_pixels = max_pixels or getattr(settings, "REPORTAL_HASH_MAX_PIXELS", DEFAULT_MAX_PIXELS)
+        except Exception:  # settings not configured (a bare worker process): the defaults apply
+            max_bytes = max_bytes or DEFAULT_MAX_BYTES
+            max_pixels = max_pixels or DEFAULT_MAX_PIXELS
+    return int(max_bytes), int(max_pixels)  # type: ignore[arg-type]
+
+
+def open_image(data: bytes, *, max_bytes: int | None = None, max_pixels: int | None = None) -> Image.Image:
+    """Open image bytes lazily after checking size, format and pixel count; raises ImageHashError subclasses."""
+    max_bytes, max_pixels = _limits(max_bytes, max_pixels)
+    if not data:
+        raise CorruptImageError(str(_("The file is empty. Send the image file itself.")))
+    if len(data) > max_bytes:
+        raise ImageTooLargeError(
+            str(_("The file is larger than %(limit)d MB. Send a smaller copy of the image."))
+            % {"limit": max_bytes // (1024 * 1024)}
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=sorted(SUPPORTED_FORMATS))
+    except UnidentifiedImageError:
+        raise UnsupportedImageError(
+            str(_("This is not a JPEG, PNG, GIF, WebP or BMP image. Send the image in one of those formats."))
+        ) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageTooLargeError(
+            str(_("The image has too many pixels to be decoded safely. Send a smaller copy of the image."))
+        ) from None
+    except (OSError, ValueError, SyntaxError):
+        raise CorruptImageError(str(_("The image file is damaged and cannot be read. Send an intact copy."))) from None
+    width, height = image.size
+    if width <= 0 or height <= 0 or width * height > max_pixels:
+        raise ImageTooLargeError(
+            str(_("The image has too many pixels to be decoded safely. Send a smaller copy of the image."))
+        )
+    return image
+
+
+def _rgb_array(image: Image.Image) -> np.ndarray:
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    return np.asarray(image)
+
+
+def _load(image: Image.Image) -> None:
+    try:
+        image.load()
+    except (OSError, ValueError, SyntaxError, EOFError):
+        raise CorruptImageError(
+            str(_("The image file is damaged or cut short and cannot be read. Send an intact copy."))
+        ) from None
+
+
+def pdq_of_image(image: Image.Image, *, mode: HashMode = "exact", dihedral: bool = False) -> tuple[list[str], int]:
+    """PDQ hex hash(es) and quality of an opened image; with `dihedral`, all eight variants (original first)."""
+    if mode == "fast":
+        if image.format == "JPEG":
+            # The decoder scales by 1/2, 1/4 or 1/8 and never below the requested size on either side.
+            image.draft("RGB", (FAST_SHORT_SIDE, FAST_SHORT_SIDE))
+        _load(image)
+        factor = min(image.size) // FAST_SHORT_SIDE
+        if factor > 1:
+            image = image.reduce(factor)
+    else:
+        _load(image)
+    array = _rgb_array(image)
+    if dihedral:
+        vectors, quality = pdqhash.compute_dihedral(array)
+        return [bits_to_hex(v) for v in vectors], int(quality)
+    vector, quality = pdqhash.compute(array)
+    return [bits_to_hex(vector)], int(quality)
+
+
+def hash_image_bytes(
+    data: bytes,
+    *,
+    mode: HashMode = "exact",
+    dihedral: bool = False,
+    max_bytes: int | None = None,
+    max_pixels: int | None = None,
+) -> ImageHashes:
+    """All signals of one image's bytes, in memory. Raises ImageHashError subclasses for bad input."""
+    image = open_image(data, max_bytes=max_bytes, max_pixels=max_pixels)
+    fmt = image.format or ""
+    width, height = image.size
+    try:
+        hexes, quality = pdq_of_image(image, mode=mode, dihedral=dihedral)
+    finally:
+        image.close()
+    md5, sha1, sha256 = crypto_hashes(data)
+    return ImageHashes(
+        pdq=hexes[0],
+        pdq_quality=quality,
+        md5=md5,
+        sha1=sha1,
+        sha256=sha256,
+        width=width,
+        height=height,
+        format=fmt,
+        mode=mode,
+        dihedral=dict(zip(DIHEDRAL_NAMES, hexes, strict=True)) if dihedral else {},
+    )
+
+
+@dataclass(frozen=True)
+class HashOutcome:
+    """One entry of a batch: the hashes, or the error code and message for that image."""
+
+    hashes: ImageHashes | None
+    error_code: str = ""
+    error: str = ""
+
+
+def _hash_one(args: tuple[bytes, HashMode, bool, int, int]) -> HashOutcome:
+    data, mode, dihedral, max_bytes, max_pixels = args
+    try:
+        return HashOutcome(
+            hash_image_bytes(data, mode=mode, dihedral=dihedral, max_bytes=max_bytes, max_pixels=max_pixels)
+        )
+    except ImageHashError as exc:
+        return HashOutcome(None, exc.code, exc.message)
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+class HashWorkerPool:
+    """Hashes batches on every core: pdqhash keeps the GIL while it runs, so the workers are processes."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or default_workers()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> HashWorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def map(
+        self, images: Iterable[bytes], *, mode: HashMode = "fast", dihedral: bool = False, chunksize: int = 4
+    ) -> list[HashOutcome]:
+        max_bytes, max_pixels = _limits(None, None)
+        jobs = [(data, mode, dihedral, max_bytes, max_pixels) for data in images]
+        if self.workers <= 1 or len(jobs) <= 1:
+            return [_hash_one(job) for job in jobs]
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+        return list(self._pool.map(_hash_one, jobs, chunksize=chunksize))
+
+
+def hash_many(images: Sequence[bytes], *, mode: HashMode = "fast", workers: int | None = None) -> list[HashOutcome]:
+    """Hash a batch on all cores (a pool per call; keep a HashWorkerPool for repeated batches)."""
+    with HashWorkerPool(workers) as pool:
+        return pool.map(images, mode=mode)

@@ -1,0 +1,515 @@
+"""The HMA-compatible HTTP API (Meta's Hasher-Matcher-Actioner, OpenMediaMatch blueprints), as plain Django views.
+
+Paths, parameters and response shapes follow HMA's hashing (/h), matching (/m) and curation (/c) blueprints so
+that clients written for HMA work unchanged; errors are HMA's {"message": ...}. Differences, on purpose:
+- /h/hash returns md5, sha1 and sha256 of the bytes beside pdq;
+- /m/raw_lookup leaves out disabled entries and switched-off banks (HMA returns them);
+- bank JSON carries reportal's `pdq_threshold` beside HMA's fields, and accepts it on create/update.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from reportal.hashes import banks as bank_services
+from reportal.hashes import matcher
+from reportal.hashes.banks import BankError, BankExists, BankNotFound, ContentSignals
+from reportal.hashes.guard import HASHES, MATCH, STAFF_WRITE, api_access, error
+from reportal.hashes.hashing import ImageHashError, ImageHashes, hash_image_bytes
+from reportal.hashes.models import Bank, BankContent
+from reportal.hashes.signals import SIGNAL_TYPES, InvalidSignal, canonical_type, parse_signal
+
+# HMA's content types: images are "photo"; reportal hashes no video.
+PHOTO = "photo"
+FIVE_YEARS = 365 * 5 * 24 * 3600
+
+
+def _bool(value: str | None, name: str, default: bool = False) -> bool:
+    if value is None:
+        return default
+    if value.lower() in ("true", "1"):
+        return True
+    if value.lower() in ("false", "0"):
+        return False
+    raise InvalidSignal(_("%(name)s must be true or false.") % {"name": name})
+
+
+def _json_body(request: HttpRequest) -> Any:
+    try:
+        return json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidSignal(_("The request body is not valid JSON.")) from None
+
+
+def _bank_json(bank: Bank) -> dict[str, Any]:
+    return {
+        "name": bank.name,
+        "matching_enabled_ratio": bank.matching_enabled_ratio,
+        "pdq_threshold": bank.pdq_threshold,
+    }
+
+
+def _by_method(**views: Callable[..., Any]) -> Callable[..., Any]:
+    """One URL, a differently guarded view per HTTP method."""
+
+    @csrf_exempt
+    def dispatch(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        view = views.get(request.method.lower() if request.method else "")
+        if view is None:
+            response = error(_("This method is not allowed here."), 405)
+            response["Allow"] = ", ".join(m.upper() for m in views)
+            return response
+        return view(request, *args, **kwargs)
+
+    first = next(iter(views.values()))
+    dispatch.reportal_access = first.reportal_access  # type: ignore[attr-defined]
+    return dispatch
+
+
+def _handle(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the domain's errors into HMA's JSON errors."""
+
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(request, *args, **kwargs)
+        except BankNotFound as exc:
+            return error(str(exc), 404)
+        except BankExists as exc:
+            return error(str(exc), 403)
+        except (BankError, InvalidSignal, ImageHashError) as exc:
+            return error(getattr(exc, "message", str(exc)), 400)
+
+    wrapped.__name__ = fn.__name__
+    return wrapped
+
+
+# --- hashing (/h) -------------------------------------------------------------------------------------------
+
+
+def _signal_selection(request: HttpRequest) -> list[str] | None:
+    raw = request.GET.get("types")
+    if raw is None:
+        return None
+    names = [canonical_type(n) for n in raw.split(",") if n.strip()]
+    if not names:
+        raise InvalidSignal(_("empty signal type selection"))
+    return names
+
+
+def _hash_response(hashes: ImageHashes, selection: list[str] | None) -> dict[str, str]:
+    # threatexchange's PDQ hasher gives "" for a hash too weak to match; HMA passes that on.
+    out = {"pdq": hashes.pdq if hashes.pdq_matchable else "", "md5": hashes.md5, "sha1": hashes.sha1,
+           "sha256": hashes.sha256}
+    return {k: v for k, v in out.items() if selection is None or k in selection}
+
+
+def _content_type_ok(declared: str, request: HttpRequest) -> None:
+    wanted = request.GET.get("content_type") or ""
+    if wanted:
+        if wanted != PHOTO:
+            raise InvalidSignal(_("no such content_type: '%(name)s'") % {"name": wanted[:50]})
+        return
+    if not declared.lower().startswith("image"):
+        raise InvalidSignal(
+            _("unsupported url ContentType: '%(type)s', if you know the expected type, provide it with the "
+              "content_type query param") % {"type": declared[:100]}
+        )
+
+
+def bytes_from_url(request: HttpRequest, url: str) -> bytes | JsonResponse:
+    """The body at `url`, fetched through the guarded fetcher (SSRF guard, byte cap, deadline)."""
+    from reportal.net.fetch import FetchError, fetch
+
+    try:
+        result = fetch(url, max_bytes=settings.REPORTAL_HASH_MAX_BYTES)
+    except FetchError as exc:
+        return error(_("Failed to fetch URL: %(reason)s") % {"reason": str(exc)}, 400)
+    if result.status != 200:
+        return error(
+            _("Failed to fetch URL: it answered with HTTP status %(status)d.") % {"status": result.status}, 400
+        )
+    _content_type_ok(result.content_type or result.declared_content_type, request)
+    return result.body
+
+
+def bytes_from_form(request: HttpRequest) -> bytes | JsonResponse:
+    """HMA's multipart upload: exactly one file, under the field named for its content type ("photo")."""
+    if not request.FILES:
+        return error(_("Missing multipart/form-data file upload"), 400)
+    if len(request.FILES) > 1 or any(len(request.FILES.getlist(k)) > 1 for k in request.FILES):
+        return error(_("Only one file allowed per request"), 400)
+    field_name = next(iter(request.FILES))
+    if field_name != PHOTO:
+        return error(_("no such content_type: '%(name)s'") % {"name": field_name[:50]}, 400)
+    upload = request.FILES[field_name]
+    if upload.size and upload.size > settings.REPORTAL_HASH_MAX_BYTES:
+        return error(_("Content too large"), 413)
+    return upload.read()
+
+
+def _hashes_of(request: HttpRequest, data: bytes | JsonResponse) -> dict[str, str] | JsonResponse:
+    if isinstance(data, JsonResponse):
+        return data
+    return _hash_response(hash_image_bytes(data, mode="exact"), _signal_selection(request))
+
+
+@api_access(MATCH)
+@_handle
+def _hash_get(request: HttpRequest) -> HttpResponse:
+    url = request.GET.get("url")
+    if not url:
+        return error(_("url is required"), 400)
+    result = _hashes_of(request, bytes_from_url(request, url))
+    return result if isinstance(result, HttpResponse) else JsonResponse(result)
+
+
+@api_access(MATCH)
+@_handle
+def _hash_post(request: HttpRequest) -> HttpResponse:
+    result = _hashes_of(request, bytes_from_form(request))
+    return result if isinstance(result, HttpResponse) else JsonResponse(result)
+
+
+hash_media = _by_method(get=_hash_get, post=_hash_post)
+
+
+# --- matching (/m) ------------------------------------------------------------------------------------------
+
+
+def _banks_param(request: HttpRequest) -> set[str] | None:
+    raw = request.GET.get("banks")
+    return {b for b in raw.split(",") if b} if raw else None
+
+
+def _lookup(
+    signal_type: str, signal: str, request: HttpRequest, *, bypass_coinflip: bool = False
+) -> dict[str, list[dict[str, Any]]]:
+    """HMA's lookup(): {BANK: [{"bank_content_id": id, "distance": "n"}]} for enabled entries of enabled banks."""
+    st, value = parse_signal(signal_type, signal)
+    found = matcher.lookup(
+        [(st, value)], banks=_banks_param(request), seed=request.GET.get("seed"), bypass_coinflip=bypass_coinflip
+    )[0]
+    out: dict[str, list[dict[str, Any]]] = {}
+    for m in found:
+        out.setdefault(m.bank, []).append({"bank_content_id": m.content_id, "distance": str(m.distance)})
+    return out
+
+
+@api_access(MATCH)
+@_handle
+def raw_lookup(request: HttpRequest) -> HttpResponse:
+    signal = request.GET.get("signal")
+    signal_type = request.GET.get("signal_type")
+    if signal is None:
+        return error(_("signal is required"), 400)
+    if signal_type is None:
+        return error(_("signal_type is required"), 400)
+    include_distance = _bool(request.GET.get("include_distance"), "include_distance")
+    st, value = parse_signal(signal_type, signal)
+    found = matcher.lookup([(st, value)], banks=_banks_param(request), bypass_coinflip=True)[0]
+    if include_distance:
+        matches: list[Any] = [{"bank_content_id": m.content_id, "distance": str(m.distance)} for m in found]
+    else:
+        matches = [m.content_id for m in found]
+    return JsonResponse({"matches": matches})
+
+
+@api_access(MATCH)
+@_handle
+def _lookup_get(request: HttpRequest) -> HttpResponse:
+    bypass = _bool(request.GET.get("bypass_coinflip"), "bypass_coinflip")
+    url = request.GET.get("url")
+    if url:
+        hashes = _hashes_of(request, bytes_from_url(request, url))
+        if isinstance(hashes, HttpResponse):
+            return hashes
+        resp = {st: _lookup(st, sig, request, bypass_coinflip=bypass) for st, sig in hashes.items() if sig}
+        selected = request.GET.get("signal_type")
+        if selected is not None:
+            return JsonResponse(resp.get(canonical_type(selected), {}))
+        return JsonResponse(resp)
+    signal, signal_type = request.GET.get("signal"), request.GET.get("signal_type")
+    if not signal or not signal_type:
+        return error(_("Either url or both signal and signal_type are required"), 400)
+    return JsonResponse(_lookup(signal_type, signal, request, bypass_coinflip=bypass))
+
+
+@api_access(MATCH)
+@_handle
+def _lookup_post(request: HttpRequest) -> HttpResponse:
+    hashes = _hashes_of(request, bytes_from_form(request))
+    if isinstance(hashes, HttpResponse):
+        return hashes
+    bypass = request.GET.get("bypass_coinflip", "false") == "true"
+    return JsonResponse({st: _lookup(st, sig, request, bypass_coinflip=bypass) for st, sig in hashes.items() if sig})
+
+
+lookup = _by_method(get=_lookup_get, post=_lookup_post)
+
+
+@api_access(MATCH)
+@_handle
+def _index_status(request: HttpRequest) -> HttpResponse:
+    status = matcher.get_matcher().status()
+    limit_to = request.GET.get("signal_type")
+    if limit_to is not None:
+        if limit_to not in status:
+            return error(_("No such signal type '%(name)s'") % {"name": limit_to[:50]}, 400)
+        status = {limit_to: status[limit_to]}
+    return JsonResponse(status)
+
+
+index_status = _by_method(get=_index_status)
+
+
+# --- curation (/c) ------------------------------------------------------------------------------------------
+
+
+@api_access(HASHES)
+@_handle
+def _banks_index(request: HttpRequest) -> HttpResponse:
+    return JsonResponse([_bank_json(b) for b in Bank.objects.all()], safe=False)
+
+
+@api_access(STAFF_WRITE)
+@_handle
+def _bank_create(request: HttpRequest) -> HttpResponse:
+    body = _json_body(request)
+    if not isinstance(body, dict) or not body.get("name"):
+        return error(_("name is required"), 400)
+    if body.get("enabled_ratio") is not None:
+        ratio = float(body["enabled_ratio"])
+    elif body.get("enabled") is not None:
+        ratio = 1.0 if body["enabled"] else 0.0
+    else:
+        ratio = 1.0
+    bank = bank_services.create_bank(
+        str(body["name"]), matching_enabled_ratio=ratio, pdq_threshold=body.get("pdq_threshold")
+    )
+    return JsonResponse(_bank_json(bank), status=201)
+
+
+banks = _by_method(get=_banks_index, post=_bank_create)
+
+
+@api_access(HASHES)
+@_handle
+def _bank_show(request: HttpRequest, bank_name: str) -> HttpResponse:
+    bank = Bank.objects.filter(name=bank_name).first()
+    if bank is None:
+        return error(_("bank '%(name)s' not found") % {"name": bank_name}, 404)
+    return JsonResponse(_bank_json(bank))
+
+
+@api_access(STAFF_WRITE)
+@_handle
+def _bank_update(request: HttpRequest, bank_name: str) -> HttpResponse:
+    bank = Bank.objects.filter(name=bank_name).first()
+    if bank is None:
+        return error(_("Bank not found"), 404)
+    body = _json_body(request)
+    if not isinstance(body, dict):
+        return error(_("this endpoint expects a json object payload"), 400)
+    ratio = None
+    if body.get("enabled") is not None:
+        ratio = 1.0 if body["enabled"] else 0.0
+    if body.get("enabled_ratio") is not None:
+        ratio = float(body["enabled_ratio"])
+    bank = bank_services.update_bank(
+        bank, name=body.get("name"), matching_enabled_ratio=ratio, pdq_threshold=body.get("pdq_threshold")
+    )
+    return JsonResponse(_bank_json(bank))
+
+
+@api_access(STAFF_WRITE)
+@_handle
+def _bank_delete(request: HttpRequest, bank_name: str) -> HttpResponse:
+    bank_services.delete_bank(bank_name)
+    return JsonResponse({"message": "Done"})
+
+
+bank = _by_method(get=_bank_show, put=_bank_update, delete=_bank_delete)
+
+
+def _content_json(content: BankContent, *, include_signals: bool) -> dict[str, Any]:
+    """HMA's BankContentResponse."""
+    out: dict[str, Any] = {
+        "id": content.pk,
+        "disable_until_ts": content.disable_until_ts,
+        "original_media_uri": content.original_media_uri or None,
+        "bank": {"name": content.bank.name, "matching_enabled_ratio": content.bank.matching_enabled_ratio},
+        "metadata": {
+            "content_id": content.external_id or None,
+            "content_uri": content.original_media_uri or None,
+            "json": {
+                "classification": content.classification,
+                "source": content.source,
+                "pdq_quality": content.pdq_quality,
+                "created_at": content.created_at.isoformat(),
+                **(content.metadata or {}),
+            },
+            "collab": None,
+        },
+        "note": content.note or None,
+    }
+    if include_signals:
+        out["signals"] = content.signals()
+    return out
+
+
+def _content_config_json(content: BankContent) -> dict[str, Any]:
+    """HMA's BankContentConfig dataclass as flask's jsonify writes it (the answer to a content update)."""
+    return {
+        "id": content.pk,
+        "disable_until_ts": content.disable_until_ts,
+        "collab_metadata": {},
+        "original_media_uri": content.original_media_uri or None,
+        "bank": {"name": content.bank.name, "matching_enabled_ratio": content.bank.matching_enabled_ratio},
+        "user_metadata": None,
+        "note": content.note or None,
+    }
+
+
+@api_access(HASHES)
+@_handle
+def _content_show(request: HttpRequest, bank_name: str, content_id: int) -> HttpResponse:
+    bank_obj = Bank.objects.filter(name=bank_name).first()
+    if bank_obj is None:
+        return error(_("bank '%(name)s' not found") % {"name": bank_name}, 404)
+    content = BankContent.objects.select_related("bank").filter(pk=content_id, bank=bank_obj).first()
+    if content is None:
+        return error(_("content '%(id)s' not found") % {"id": content_id}, 404)
+    include = (request.GET.get("include_signals", "false").lower() == "true")
+    return JsonResponse(_content_json(content, include_signals=include))
+
+
+@api_access(STAFF_WRITE)
+@_handle
+def _content_update(request: HttpRequest, bank_name: str, content_id: int) -> HttpResponse:
+    bank_obj = Bank.objects.filter(name=bank_name).first()
+    if bank_obj is None:
+        return error(_("bank '%(name)s' not found") % {"name": bank_name}, 404)
+    content = BankContent.objects.select_related("bank").filter(pk=content_id, bank=bank_obj).first()
+    if content is None:
+        return error(_("content '%(id)s' not found") % {"id": content_id}, 404)
+    body = _json_body(request)
+    if not isinstance(body, dict):
+        return error(_("this endpoint expects a json object payload"), 400)
+    if "disable_until_ts" in body:
+        try:
+            value = int(body["disable_until_ts"])
+        except (TypeError, ValueError):
+            return error(_("Invalid int: '%(value)s'") % {"value": str(body["disable_until_ts"])[:30]}, 400)
+        if value < 0:
+            return error(_("disable_until_ts must be a non-negative integer"), 400)
+        if value > time.time() + FIVE_YEARS:
+            return error(_("disable_until_ts must be less than 5 years in the future"), 400)
+        bank_services.set_content_disabled_until(content, value)
+    return JsonResponse(_content_config_json(content))
+
+
+@api_access(STAFF_WRITE)
+@_handle
+def _content_delete(request: HttpRequest, bank_name: str, content_id: int) -> HttpResponse:
+    bank_obj = bank_services.get_bank(bank_name)
+    return JsonResponse({"deleted": bank_services.delete_content(bank_obj, content_id)})
+
+
+bank_content_item = _by_method(get=_content_show, put=_content_update, delete=_content_delete)
+
+
+def _metadata_provenance(metadata: Any) -> dict[str, Any]:
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, dict):
+        raise InvalidSignal(_("metadata should be a json object"))
+    unknown = set(metadata) - {"content_id", "content_uri", "json", "collab"}
+    if unknown:
+        raise InvalidSignal(_("Invalid metadata: unknown fields %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    extra = metadata.get("json") if isinstance(metadata.get("json"), dict) else {}
+    return {
+        "external_id": str(metadata.get("content_id") or ""),
+        "original_media_uri": str(metadata.get("content_uri") or ""),
+        "classification": str(extra.get("classification") or ""),
+        "source": str(extra.get("source") or "api"),
+        "metadata": extra,
+    }
+
+
+def _add_signals(request: HttpRequest, bank_obj: Bank, signals: dict[str, str], quality: int | None,
+                 metadata: Any) -> HttpResponse:
+    if not signals:
+        return error(_("No signals given"), 400)
+    provenance = _metadata_provenance(metadata) or {"source": "api"}
+    content_signals = ContentSignals.from_mapping(signals, **provenance)
+    content_signals.pdq_quality = quality
+    principal = getattr(request, "hash_principal", None)
+    analyst = principal if getattr(principal, "is_authenticated", False) else None
+    content = bank_services.add_content(bank_obj, content_signals, analyst=analyst)
+    return JsonResponse({"id": content.pk, "signals": content.signals()})
+
+
+@api_access(STAFF_WRITE)
+@_handle
+def _content_add(request: HttpRequest, bank_name: str) -> HttpResponse:
+    bank_obj = Bank.objects.filter(name=bank_name).first()
+    if bank_obj is None:
+        return error(_("bank '%(name)s' not found") % {"name": bank_name}, 404)
+    metadata = None
+    if request.content_type == "application/json":
+        body = _json_body(request)
+        metadata = body.get("metadata") if isinstance(body, dict) else None
+    url = request.GET.get("url")
+    if url:
+        data = bytes_from_url(request, url)
+    elif request.FILES:
+        data = bytes_from_form(request)
+    else:
+        return error(_("Neither `url` nor multipart file upload was received"), 400)
+    if isinstance(data, HttpResponse):
+        return data
+    hashes = hash_image_bytes(data, mode="exact")
+    # A weak PDQ hash is kept with its quality (it never matches); HMA would drop it.
+    return _add_signals(request, bank_obj, hashes.signals() | {"pdq": hashes.pdq}, hashes.pdq_quality, metadata)
+
+
+bank_content = _by_method(post=_content_add)
+
+
+@api_access(STAFF_WRITE)
+@_handle
+def _signal_add(request: HttpRequest, bank_name: str) -> HttpResponse:
+    bank_obj = Bank.objects.filter(name=bank_name).first()
+    if bank_obj is None:
+        return error(_("bank '%(name)s' not found") % {"name": bank_name}, 404)
+    body = _json_body(request)
+    if not isinstance(body, dict):
+        return error(_("this endpoint expects a json object payload"), 400)
+    metadata = body.pop("metadata", None)
+    quality = body.pop("pdq_quality", None)
+    signals: dict[str, str] = {}
+    for name, value in body.items():
+        try:
+            st = canonical_type(str(name))
+        except InvalidSignal:
+            return error(_("No such signal type %(name)s") % {"name": str(name)[:50]}, 400)
+        if st not in SIGNAL_TYPES:
+            return error(_("No such signal type %(name)s") % {"name": str(name)[:50]}, 400)
+        signals[st] = str(value)
+    if quality is not None:
+        try:
+            quality = max(0, min(100, int(quality)))
+        except (TypeError, ValueError):
+            return error(_("pdq_quality must be a whole number from 0 to 100."), 400)
+    return _add_signals(request, bank_obj, signals, quality, metadata)
+
+
+bank_signal = _by_method(post=_signal_add)

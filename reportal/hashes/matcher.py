@@ -1,0 +1,383 @@
+"""The matching service of one process: an in-memory index per signal type, kept in step with the database.
+
+- On first use a process loads the newest persisted index (written by `reportal hashes build-index` or the
+  periodic merge task) instead of rebuilding; without one it builds from the database.
+- Every look-up compares the shared version counter (Redis in scale-out, the database otherwise); when it has
+  moved, the rows newer than the index's high-water mark are added, so a new hash matches on the next call.
+- Candidates are checked against the database before they are returned (entry enabled, bank switched on, the
+  bank's PDQ threshold), so a disabled entry or bank stops matching at once in every process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+
+from reportal.hashes import banks as bank_services
+from reportal.hashes.bruteforce import BruteForcePDQIndex, DictCryptoHashIndex
+from reportal.hashes.hashing import PDQ_MIN_QUALITY
+from reportal.hashes.models import BankContent, IndexBuild
+from reportal.hashes.signals import CRYPTO_TYPES, MAX_PDQ_DISTANCE, PDQ, SIGNAL_TYPES, pdq_matrix
+
+logger = logging.getLogger(__name__)
+
+# Rows whose id was skipped (a transaction still open elsewhere) are looked for again for this long.
+GAP_WAIT_SECONDS = 120.0
+# A newer persisted index is looked for at most this often.
+BUILD_CHECK_SECONDS = 30.0
+# The persisted build covers rows older than this, so a slow transaction cannot leave a hole behind it.
+BUILD_SETTLE_SECONDS = 60.0
+_CHUNK = 20_000
+
+
+def _pdq_index_class() -> Any:
+    try:
+        from reportal.hashes.index import PDQIndex  # the fast exact multi-index hash (C)
+
+        return PDQIndex
+    except ImportError:
+        return BruteForcePDQIndex
+
+
+def _pairs(result: Any) -> list[tuple[int, int]]:
+    """(id, distance) pairs from whatever shape an index's search returns."""
+    if result is None:
+        return []
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], np.ndarray):
+        ids, dists = result
+        return [(int(i), int(d)) for i, d in zip(ids.tolist(), dists.tolist(), strict=True)]
+    out = []
+    for item in result:
+        if isinstance(item, tuple | list | np.ndarray):
+            out.append((int(item[0]), int(item[1])))
+        else:
+            out.append((int(item.id), int(item.distance)))
+    return out
+
+
+@dataclass(frozen=True)
+class Match:
+    """A bank entry that matches a query signal."""
+
+    content_id: int
+    bank: str
+    signal_type: str
+    distance: int
+    classification: str = ""
+
+
+def index_dir() -> Path:
+    path = Path(settings.REPORTAL_HASH_INDEX_DIR)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _digest(value: str) -> bytes:
+    return bytes.fromhex(value)
+
+
+class ProcessMatcher:
+    """Indexes of every signal type for this process; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._reset()
+
+    def _reset(self) -> None:
+        self.pdq_index: Any = _pdq_index_class()()
+        self.crypto: dict[str, DictCryptoHashIndex] = {t: DictCryptoHashIndex() for t in CRYPTO_TYPES}
+        self.sizes: dict[str, int] = dict.fromkeys(SIGNAL_TYPES, 0)
+        self.high_water = 0
+        self.gaps: dict[int, float] = {}
+        self.version = -1
+        self.build_ids: dict[str, int] = {}
+        self.build_hwm = 0
+        self.built_to = -1
+        self.loaded = False
+        self.last_build_check = 0.0
+        self.last_gap_check = 0.0
+
+    # --- keeping in step -----------------------------------------------------------------------------------
+
+    def ensure_fresh(self) -> None:
+        version = bank_services.current_version()
+        with self._lock:
+            now = time.monotonic()
+            if not self.loaded or now - self.last_build_check > BUILD_CHECK_SECONDS:
+                self.last_build_check = now
+                self._load_newer_build()
+            if version != self.version or (self.gaps and now - self.last_gap_check > 1.0):
+                self.last_gap_check = now
+                self._add_new_rows()
+                self.version = version
+
+    def _load_newer_build(self) -> None:
+        latest = {b.signal_type: b for b in IndexBuild.objects.filter(signal_type__in=SIGNAL_TYPES).order_by("id")}
+        if self.loaded and all(self.build_ids.get(t) == b.pk for t, b in latest.items()):
+            return
+        if len(latest) == len(SIGNAL_TYPES) and all(Path(b.path).exists() for b in latest.values()):
+            hwm = min(b.high_water_id for b in latest.values())
+            try:
+                pdq = _pdq_index_class().load(latest[PDQ].path)
+                crypto = {t: DictCryptoHashIndex.load(latest[t].path) for t in CRYPTO_TYPES}
+            except (OSError, ValueError) as exc:
+                logger.warning("hash index files could not be loaded (%s); building from the database", exc)
+            else:
+                self._reset()
+                self.pdq_index, self.crypto = pdq, crypto
+                self.sizes = {t: int(b.size) for t, b in latest.items()}
+                self.build_ids = {t: b.pk for t, b in latest.items()}
+                self.high_water = self.build_hwm = hwm
+                self.built_to = int(max(b.built_at.timestamp() for b in latest.values()))
+                self.loaded = True
+                self.version = -1
+                return
+        if not self.loaded:
+            self._reset()
+            self.loaded = True
+            self.version = -1
+
+    def _add_rows(self, rows: Sequence[tuple[int, str, int | None, str, str, str]]) -> None:
+        pdq_ids, pdq_hex = [], []
+        crypto_rows: dict[str, tuple[list[int], list[bytes]]] = {t: ([], []) for t in CRYPTO_TYPES}
+        for cid, pdq, quality, md5, sha1, sha256 in rows:
+            if pdq and (quality is None or quality >= PDQ_MIN_QUALITY):
+                pdq_ids.append(cid)
+                pdq_hex.append(pdq)
+            for name, value in (("md5", md5), ("sha1", sha1), ("sha256", sha256)):
+                if value:
+                    crypto_rows[name][0].append(cid)
+                    crypto_rows[name][1].append(_digest(value))
+        if pdq_ids:
+            self.pdq_index.add(np.asarray(pdq_ids, dtype=np.int64), pdq_matrix(pdq_hex))
+            self.sizes[PDQ] += len(pdq_ids)
+        for name, (ids, digests) in crypto_rows.items():
+            if ids:
+                self.crypto[name].add(np.asarray(ids, dtype=np.int64), digests)
+                self.sizes[name] += len(ids)
+
+    def _add_new_rows(self) -> None:
+        fields = ("id", "pdq", "pdq_quality", "md5", "sha1", "sha256")
+        now = time.monotonic()
+        gap_ids = list(self.gaps)
+        seen: set[int] = set()
+        last = self.high_water
+        while True:
+            chunk = list(
+                BankContent.objects.filter(id__gt=last).order_by("id").values_list(*fields)[:_CHUNK]
+            )
+            if not chunk:
+                break
+            self._add_rows(chunk)
+            seen.update(r[0] for r in chunk)
+            last = chunk[-1][0]
+            if len(chunk) < _CHUNK:
+                break
+        for start in range(0, len(gap_ids), 500):
+            late = list(BankContent.objects.filter(id__in=gap_ids[start : start + 500]).values_list(*fields))
+            self._add_rows(late)
+            for row in late:
+                self.gaps.pop(row[0], None)
+        if seen:
+            expected = set(range(self.high_water + 1, last + 1))
+            for missing in expected - seen:
+                self.gaps[missing] = now
+            self.high_water = last
+        for gid, first in list(self.gaps.items()):
+            if now - first > GAP_WAIT_SECONDS:
+                del self.gaps[gid]
+
+    # --- look-ups ------------------------------------------------------------------------------------------
+
+    def candidates(self, queries: Sequence[tuple[str, str]]) -> list[list[tuple[int, int]]]:
+        """(content id, distance) candidates per query, before enable/threshold checks."""
+        self.ensure_fresh()
+        out: list[list[tuple[int, int]]] = [[] for _ in queries]
+        pdq_positions = [i for i, (t, _v) in enumerate(queries) if t == PDQ]
+        with self._lock:
+            if pdq_positions:
+                matrix = pdq_matrix([queries[i][1] for i in pdq_positions])
+                if hasattr(self.pdq_index, "search_batch") and len(pdq_positions) > 1:
+                    results = self.pdq_index.search_batch(matrix, MAX_PDQ_DISTANCE)
+                else:
+                    results = [self.pdq_index.search(row, MAX_PDQ_DISTANCE) for row in matrix]
+                for pos, result in zip(pdq_positions, results, strict=True):
+                    out[pos] = _pairs(result)
+            for i, (signal_type, value) in enumerate(queries):
+                if signal_type in CRYPTO_TYPES:
+                    out[i] = [(cid, 0) for cid in self.crypto[signal_type].search(_digest(value))]
+        return out
+
+    def status(self) -> dict[str, dict[str, Any]]:
+        self.ensure_fresh()
+        with self._lock:
+            present = bool(self.build_ids) or self.loaded
+            return {
+                t: {
+                    "present": present,
+                    "built_to": self.built_to if self.build_ids else (self.high_water and int(time.time())) or -1,
+                    "size": int(self.sizes.get(t, 0)),
+                }
+                for t in SIGNAL_TYPES
+            }
+
+
+_matcher: ProcessMatcher | None = None
+_matcher_lock = threading.Lock()
+
+
+def get_matcher() -> ProcessMatcher:
+    global _matcher
+    with _matcher_lock:
+        if _matcher is None:
+            _matcher = ProcessMatcher()
+        return _matcher
+
+
+def reset_matcher() -> None:
+    """Forget this process's indexes (tests; after a restore)."""
+    global _matcher
+    with _matcher_lock:
+        _matcher = None
+
+
+def _coinflip_passes(ratio: float, rand: random.Random | None) -> bool:
+    if ratio >= 1.0:
+        return True
+    if ratio <= 0.0:
+        return False
+    return (rand or random.Random()).random() <= ratio
+
+
+def lookup(
+    queries: Sequence[tuple[str, str]],
+    *,
+    banks: Iterable[str] | None = None,
+    seed: str | None = None,
+    bypass_coinflip: bool = False,
+) -> list[list[Match]]:
+    """Matches per (signal_type, value) query: entries enabled, banks on, within each bank's PDQ threshold."""
+    matcher = get_matcher()
+    found = matcher.candidates(queries)
+    ids = {cid for cands in found for cid, _d in cands}
+    if not ids:
+        return [[] for _ in queries]
+    wanted_banks = set(banks) if banks is not None else None
+    rows: dict[int, tuple[str, float, int, int, str]] = {}
+    id_list = sorted(ids)
+    now = time.time()
+    for start in range(0, len(id_list), 500):
+        for cid, bank_name, ratio, threshold, disable_until, classification in BankContent.objects.filter(
+            id__in=id_list[start : start + 500]
+        ).values_list(
+            "id", "bank__name", "bank__matching_enabled_ratio", "bank__pdq_threshold", "disable_until_ts",
+            "classification",
+        ):
+            enabled = disable_until == BankContent.ENABLED or (disable_until > 1 and disable_until <= now)
+            if enabled:
+                rows[cid] = (bank_name, ratio, threshold, disable_until, classification)
+    rand = random.Random(seed) if seed is not None else None
+    flips: dict[str, bool] = {}
+    results: list[list[Match]] = []
+    for (signal_type, _value), cands in zip(queries, found, strict=True):
+        matches = []
+        for cid, distance in cands:
+            row = rows.get(cid)
+            if row is None:
+                continue
+            bank_name, ratio, threshold, _du, classification = row
+            if wanted_banks is not None and bank_name not in wanted_banks:
+                continue
+            if signal_type == PDQ and distance > threshold:
+                continue
+            if not bypass_coinflip:
+                if bank_name not in flips:
+                    flips[bank_name] = _coinflip_passes(ratio, rand)
+                if not flips[bank_name]:
+                    continue
+            matches.append(Match(cid, bank_name, signal_type, distance, classification))
+        matches.sort(key=lambda m: (m.distance, m.content_id))
+        results.append(matches)
+    return results
+
+
+# --- persisted index ----------------------------------------------------------------------------------------
+
+
+def build_index(*, settle_seconds: float = BUILD_SETTLE_SECONDS, progress: Any = None) -> dict[str, Any]:
+    """Write the index files of every signal type from the database and record them; returns a summary.
+
+    Rows younger than `settle_seconds` are left to the processes' side buffers, so a transaction that commits
+    late cannot leave a hole below the build's high-water mark.
+    """
+    started = time.monotonic()
+    hwm = (
+        BankContent.objects.filter(created_at__lte=_aware(time.time() - settle_seconds)).aggregate(m=Max("id"))["m"]
+        or 0
+    )
+    builder = ProcessMatcher()
+    builder.loaded = True
+    last = 0
+    fields = ("id", "pdq", "pdq_quality", "md5", "sha1", "sha256")
+    while last < hwm:
+        chunk = list(
+            BankContent.objects.filter(id__gt=last, id__lte=hwm).order_by("id").values_list(*fields)[:_CHUNK * 5]
+        )
+        if not chunk:
+            break
+        builder._add_rows(chunk)
+        last = chunk[-1][0]
+        if progress:
+            progress(last, hwm)
+    directory = index_dir()
+    stamp = f"{int(time.time() * 1000)}"
+    paths: dict[str, Path] = {}
+    for signal_type in SIGNAL_TYPES:
+        final = directory / f"{signal_type}-{stamp}.idx"
+        tmp = directory / f".{signal_type}-{stamp}.tmp"
+        if signal_type == PDQ:
+            builder.pdq_index.save(tmp)
+        else:
+            builder.crypto[signal_type].save(tmp)
+        tmp.replace(final)
+        paths[signal_type] = final
+    seconds = time.monotonic() - started
+    with transaction.atomic():
+        for signal_type, path in paths.items():
+            IndexBuild.objects.create(
+                signal_type=signal_type,
+                path=str(path),
+                high_water_id=hwm,
+                size=builder.sizes[signal_type],
+                seconds=seconds,
+            )
+    _prune_old_builds(keep=2)
+    summary = {"high_water_id": hwm, "sizes": dict(builder.sizes), "seconds": round(seconds, 3)}
+    (directory / "latest.json").write_text(json.dumps({**summary, "stamp": stamp}))
+    return summary
+
+
+def _prune_old_builds(keep: int) -> None:
+    for signal_type in SIGNAL_TYPES:
+        old = list(IndexBuild.objects.filter(signal_type=signal_type).order_by("-id")[keep:])
+        for build in old:
+            Path(build.path).unlink(missing_ok=True)
+            build.delete()
+
+
+def _aware(ts: float) -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ts, tz=UTC)
