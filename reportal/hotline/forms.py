@@ -85,8 +85,3 @@ class AssessmentForm(forms.Form):
         for key, message in errors.items():
             field = key if key in self.fields else SCHEME_PREFIX + key
             self.add_error(field if field in self.fields else None, message)
-
-
-class ViewingPreferenceForm(forms.Form):
-    blur = forms.BooleanField(label=_("Blur previews until I reveal them"), required=False)
-    greyscale = forms.BooleanField(label=_("Show previews in greyscale until I reveal them"), required=False)

@@ -155,17 +155,6 @@ class ScreenSession(models.Model):
         return f"Screen session of user {self.user_id} on {self.day}"
 
 
-class ViewingPreference(models.Model):
-    """How previews first appear to one analyst. Blurred and greyscale unless they choose otherwise."""
-
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="viewing_preference")
-    blur = models.BooleanField(default=True)
-    greyscale = models.BooleanField(default=True)
-
-    def __str__(self) -> str:
-        return f"Viewing preference of user {self.user_id}"
-
-
 class PreviewHashMatch(models.Model):
     """An image in an item's preview matched the hash bank: the item is 'known' in the queue."""
 

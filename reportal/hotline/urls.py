@@ -19,5 +19,4 @@ urlpatterns = [
     path("reviews/", views.review_list, name="reviews"),
     path("reviews/<int:review_id>/", views.review_detail, name="review"),
     path("team/", views.team, name="team"),
-    path("preferences/", views.preferences, name="preferences"),
 ]

@@ -20,7 +20,7 @@ from reportal.access import Role
 from reportal.hotline import claims, preview, reviews, wellbeing
 from reportal.hotline.assessment import AssessmentRefused, assess_item
 from reportal.hotline.auditing import audit
-from reportal.hotline.forms import AssessmentForm, ViewingPreferenceForm
+from reportal.hotline.forms import AssessmentForm
 from reportal.hotline.history import item_history
 from reportal.hotline.models import Review
 from reportal.hotline.queue import AGE_CHOICES, QueueFilters, queue_items, visible_items, visible_reports
@@ -344,20 +344,3 @@ def team(request: HttpRequest) -> HttpResponse:
         "screen_time": wellbeing.team_screen_time(),
     }
     return render(request, "hotline/team.html", context)
-
-
-@never_cache
-@access.require_staff(*ASSESSORS)
-def preferences(request: HttpRequest) -> HttpResponse:
-    current = wellbeing.viewing_preference(request.user)
-    if request.method == "POST":
-        form = ViewingPreferenceForm(request.POST)
-        if form.is_valid():
-            wellbeing.save_viewing_preference(
-                request.user, blur=form.cleaned_data["blur"], greyscale=form.cleaned_data["greyscale"]
-            )
-            messages.success(request, _("Your viewing preferences are saved."))
-            return HttpResponseRedirect(reverse("hotline:preferences"))
-    else:
-        form = ViewingPreferenceForm(initial={"blur": current.blur, "greyscale": current.greyscale})
-    return render(request, "hotline/preferences.html", _base_context(request) | {"form": form})

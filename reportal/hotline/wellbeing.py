@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from reportal.hotline.models import ScreenSession, ViewingPreference
+from reportal.hotline.models import ScreenSession
 from reportal.reports.models import ReportedUrl
 
 HEARTBEAT_SECONDS = 30
@@ -154,21 +154,15 @@ def team_screen_time(days: int = 7) -> list[ScreenTime]:
     return sorted(rows, key=lambda row: (-row.day.toordinal(), row.username))
 
 
-def viewing_preference(user: Any) -> ViewingPreference:
-    """The analyst's own choice if they saved one, else the defaults on their staff profile, else blur + greyscale."""
-    saved = ViewingPreference.objects.filter(user=user).first()
-    if saved is not None:
-        return saved
+@dataclass(frozen=True)
+class ViewingDefaults:
+    blur: bool
+    greyscale: bool
+
+
+def viewing_preference(user: Any) -> ViewingDefaults:
+    """How previews first appear to `user`: their staff profile's defaults (set on their account page)."""
     profile = getattr(user, "staff_profile", None)
-    return ViewingPreference(
-        user=user,
-        blur=getattr(profile, "blur_default", True),
-        greyscale=getattr(profile, "greyscale_default", True),
+    return ViewingDefaults(
+        blur=bool(getattr(profile, "blur_default", True)), greyscale=bool(getattr(profile, "greyscale_default", True))
     )
-
-
-def save_viewing_preference(user: Any, *, blur: bool, greyscale: bool) -> ViewingPreference:
-    preference, _created = ViewingPreference.objects.update_or_create(
-        user=user, defaults={"blur": blur, "greyscale": greyscale}
-    )
-    return preference

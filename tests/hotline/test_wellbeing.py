@@ -94,9 +94,9 @@ def test_team_screen_time_per_day(ana):
     assert [(row.username, row.minutes) for row in rows] == [("ana", 20)]
 
 
-def test_viewing_preference_defaults_to_blur_and_greyscale(ana):
-    preference = wellbeing.viewing_preference(ana)
-    assert preference.blur and preference.greyscale
-    wellbeing.save_viewing_preference(ana, blur=False, greyscale=True)
-    preference = wellbeing.viewing_preference(ana)
-    assert not preference.blur and preference.greyscale
+def test_viewing_defaults_come_from_the_staff_profile(staff_user):
+    user = staff_user("analyst")
+    assert wellbeing.viewing_preference(user) == wellbeing.ViewingDefaults(blur=True, greyscale=True)
+    user.staff_profile.blur_default = False
+    user.staff_profile.save()
+    assert wellbeing.viewing_preference(user) == wellbeing.ViewingDefaults(blur=False, greyscale=True)

@@ -229,18 +229,41 @@ def test_seniors_review_page_and_team_rates(staff_client, settings):
     assert analyst_client.get("/workbench/team/").status_code == 403
 
 
-def test_heartbeat_and_preferences(staff_client):
+def test_heartbeat_reports_screen_time(staff_client):
     item = report_item("https://h.example/page")
-    client, analyst = staff_client("analyst")
+    client, _analyst = staff_client("analyst")
     client.post(f"/workbench/items/{item.pk}/claim/")
     page = client.get(f"/workbench/items/{item.pk}/").content.decode()
     session_id = re.search(r'data-screen-session="(\d+)"', page).group(1)
 
     beat = client.post("/workbench/heartbeat/", {"session": session_id}).json()
-    assert beat["session"] == int(session_id) and beat["break_due"] is False
 
-    client.post("/workbench/preferences/", {"greyscale": "on"})
-    from reportal.hotline.wellbeing import viewing_preference
+    assert beat["session"] == int(session_id)
+    assert beat["break_due"] is False and beat["limit_reached"] is False
+    assert client.post("/workbench/heartbeat/", {"session": "x"}).status_code == 400
 
-    preference = viewing_preference(analyst)
-    assert preference.greyscale and not preference.blur
+
+def test_daily_limit_warning_shows_on_the_pages(staff_client, settings):
+    settings.REPORTAL_DAILY_LIMIT_MINUTES = 1
+    from reportal.hotline.models import ScreenSession
+
+    client, analyst = staff_client("analyst")
+    now = timezone.now()
+    ScreenSession.objects.create(
+        user=analyst, day=timezone.localdate(now), opened_at=now - timedelta(minutes=3), last_seen_at=now, closed_at=now
+    )
+    assert "the daily limit" in client.get("/workbench/").content.decode()
+
+
+def test_sharp_previews_for_an_analyst_who_turned_blur_off(staff_client, site):
+    site.set("/a.png", drawn_image("PNG"), headers={"Content-Type": "image/png"})
+    site.set("/page", page_with_images(["/a.png"]))
+    item = report_item(site.url("/page"))
+    client, analyst = staff_client("analyst")
+    analyst.staff_profile.blur_default = False
+    analyst.staff_profile.greyscale_default = False
+    analyst.staff_profile.save()
+    client.post(f"/workbench/items/{item.pk}/claim/")
+    fragment = client.get(f"/workbench/items/{item.pk}/preview/", HTTP_HX_REQUEST="true").content.decode()
+    source = re.search(r'<img src="([^"]+)"', fragment).group(1)
+    assert Image.open(io.BytesIO(client.get(source).content)).mode == "RGB"
