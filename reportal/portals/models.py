@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -16,6 +18,11 @@ RESERVED_SLUGS = frozenset(
 def validate_portal_slug(value: str) -> None:
     if value in RESERVED_SLUGS:
         raise ValidationError(_("This address is used by the platform itself; choose another slug."))
+
+
+def validate_colour(value: str) -> None:
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value or ""):
+        raise ValidationError(_("Give the colour as # and six hexadecimal digits, for example #1d4ed8."))
 
 
 def validate_languages(value: object) -> None:
@@ -36,9 +43,11 @@ class Portal(models.Model):
         max_length=2, blank=True, help_text=_("ISO 3166-1 alpha-2 code; empty for a portal that serves no one country.")
     )
     name = models.CharField(max_length=200)
-    languages = models.JSONField(default=list, validators=[validate_languages], help_text=_("Ordered; the first is the default."))
+    languages = models.JSONField(
+        default=list, validators=[validate_languages], help_text=_("Ordered; the first is the default.")
+    )
     display_name = models.CharField(max_length=200, help_text=_("The name shown in the page header."))
-    brand_colour = models.CharField(max_length=7, default="#1d4ed8")
+    brand_colour = models.CharField(max_length=7, default="#1d4ed8", validators=[validate_colour])
     logo_text = models.CharField(max_length=40, blank=True)
     privacy_text = models.JSONField(default=dict, blank=True, help_text=_("Privacy notice per language code."))
     legal_text = models.JSONField(default=dict, blank=True, help_text=_("Legal basis per language code."))

@@ -1,0 +1,308 @@
+"""Public pages of each portal: landing, report form and thank-you, status check, privacy; the portal list at /.
+
+Every page is rendered in the language named in its URL; pages without one redirect to the best match.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from django.conf import settings
+from django.forms.utils import ErrorDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.gzip import gzip_page
+from django.views.decorators.http import require_GET, require_http_methods
+
+from reportal.access import public_page
+from reportal.portals import altcha
+from reportal.portals.forms import INITIAL_URL_INPUTS, MAX_URLS, ReportForm, StatusForm
+from reportal.portals.languages import is_rtl, native_name, negotiate
+from reportal.portals.models import Portal
+from reportal.reports import services as intake
+
+# The page names a language switch and the redirects know about.
+PAGES = ("landing", "report", "status", "privacy")
+COARSE_STATUSES = ("received", "assessing", "action_taken", "closed")
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def _allowed(bucket: str, request: HttpRequest, limit: str) -> bool:
+    """The shared rate limiter (salted, daily-rotated hash of the client address; the address is never stored)."""
+    from reportal import ratelimit  # imported late: the intake work provides it
+
+    return ratelimit.hit(bucket, request, limit)
+
+
+def _active_portal(slug: str) -> Portal:
+    portal = Portal.objects.filter(slug=slug, active=True).prefetch_related("partners", "helplines").first()
+    if portal is None:
+        raise Http404("No such portal.")
+    return portal
+
+
+def _portal_and_language(slug: str, lang: str) -> Portal:
+    portal = _active_portal(slug)
+    if lang not in portal.languages:
+        raise Http404("This portal is not offered in that language.")
+    return portal
+
+
+def _render(
+    request: HttpRequest,
+    portal: Portal | None,
+    lang: str,
+    page: str,
+    template: str,
+    context: dict[str, Any] | None = None,
+    status: int = 200,
+    private: bool = False,
+) -> HttpResponse:
+    with translation.override(lang):
+        switch = []
+        if portal is not None and page != "thanks":  # switching away would lose the reference code shown once
+            for code in portal.languages:
+                if code != lang:
+                    url = reverse(f"portals:{page}", kwargs={"slug": portal.slug, "lang": code})
+                    switch.append({"code": code, "name": native_name(code), "url": url})
+        base = {
+            "portal": portal,
+            "lang": lang,
+            "rtl": is_rtl(lang),
+            "page": page,
+            "language_switch": switch,
+        }
+        response = render(request, template, base | (context or {}), status=status)
+    response["Content-Language"] = lang
+    if private:
+        # Reference codes and typed reports must not stay in any cache, shared or not.
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@public_page
+@require_GET
+def redirect_to_language(request: HttpRequest, slug: str, page: str = "landing") -> HttpResponse:
+    portal = _active_portal(slug)
+    lang = negotiate(request, portal.languages)
+    response = HttpResponseRedirect(reverse(f"portals:{page}", kwargs={"slug": slug, "lang": lang}))
+    response["Vary"] = "Accept-Language"
+    return response
+
+
+@public_page
+@require_GET
+@gzip_page
+def index(request: HttpRequest) -> HttpResponse:
+    lang = negotiate(request, [code for code, _name in settings.LANGUAGES])
+    portals = list(Portal.objects.filter(active=True).order_by("name"))
+    response = _render(request, None, lang, "index", "portals/index.html", {"portals": portals})
+    response["Vary"] = "Accept-Language"
+    return response
+
+
+@public_page
+@require_GET
+@gzip_page
+def landing(request: HttpRequest, slug: str, lang: str) -> HttpResponse:
+    portal = _portal_and_language(slug, lang)
+    return _render(request, portal, lang, "landing", "portals/landing.html")
+
+
+@public_page
+@require_GET
+@gzip_page
+def privacy(request: HttpRequest, slug: str, lang: str) -> HttpResponse:
+    portal = _portal_and_language(slug, lang)
+    context = {"privacy_text": portal.text_in("privacy_text", lang), "legal_text": portal.text_in("legal_text", lang)}
+    return _render(request, portal, lang, "privacy", "portals/privacy.html", context)
+
+
+def _url_rows(values: list[str], errors: dict[int, str], extra: int = 0) -> list[dict[str, Any]]:
+    count = min(MAX_URLS, max(len(values), INITIAL_URL_INPUTS) + extra)
+    padded = (values + [""] * count)[:count] if len(values) <= count else values
+    return [{"index": i, "value": v, "error": errors.get(i, "")} for i, v in enumerate(padded)]
+
+
+def _report_form_page(
+    request: HttpRequest,
+    portal: Portal,
+    lang: str,
+    form: ReportForm,
+    url_errors: dict[int, str] | None = None,
+    extra_inputs: int = 0,
+    status: int = 200,
+) -> HttpResponse:
+    values = form.url_values() if form.is_bound else []
+    rows = _url_rows(values, url_errors or {}, extra_inputs)
+    context = {
+        "form": form,
+        "url_rows": rows,
+        "can_add_url": len(rows) < MAX_URLS,
+        "max_urls": MAX_URLS,
+        "url_errors_any": bool(url_errors),
+    }
+    with translation.override(lang):
+        context["altcha_strings"] = _altcha_strings()
+    return _render(request, portal, lang, "report", "portals/report.html", context, status=status, private=True)
+
+
+def _altcha_strings() -> str:
+    return json.dumps(
+        {
+            "label": _("Check that a person is sending this"),
+            "verifying": _("Checking…"),
+            "verified": _("Checked"),
+            "error": _("The check did not work. You can still send your report."),
+            "expired": _("The check expired. Please send the report again."),
+            "verificationRequired": _("Please wait for the check to finish, then send the report."),
+            "waitAlert": _("Checking… please wait."),
+            "footer": "",
+            "ariaLinkLabel": "",
+        },
+        ensure_ascii=False,
+    )
+
+
+@public_page
+@require_http_methods(["GET", "POST"])
+@gzip_page
+def report(request: HttpRequest, slug: str, lang: str) -> HttpResponse:
+    portal = _portal_and_language(slug, lang)
+    if request.method == "GET":
+        return _report_form_page(request, portal, lang, ReportForm())
+
+    with translation.override(lang):
+        form = ReportForm(request.POST)
+        if "add_url" in request.POST:
+            # "Add another address" without JavaScript: the same form, one more input, nothing lost, no errors yet.
+            return _report_form_page(request, portal, lang, _unvalidated(form), extra_inputs=1)
+        if not form.is_valid():
+            return _report_form_page(request, portal, lang, form, status=400)
+
+        solved = altcha.solution_is_valid(request.POST.get("altcha", ""))
+        bucket, limit = (
+            ("report", settings.REPORTAL_RATE_LIMIT) if solved else ("report-nojs", settings.REPORTAL_RATE_LIMIT_NO_JS)
+        )
+        if not _allowed(bucket, request, limit):
+            form.add_error(
+                None,
+                _("Many reports came from your connection in a short time. Please wait an hour and send this again."),
+            )
+            return _report_form_page(request, portal, lang, form, status=429)
+
+        filled = form.filled_urls()
+        try:
+            result = intake.submit_report(
+                portal,
+                urls=[value for _index, value in filled],
+                seen_on=form.cleaned_data["seen_on"],
+                description=form.cleaned_data["description"],
+                email=form.cleaned_data["email"],
+                language=lang,
+                source="portal",
+            )
+        except intake.IntakeError as exc:
+            url_errors: dict[int, str] = {}
+            for position, message in exc.url_errors.items():
+                # The service numbers the addresses it got; map back to the input the reporter typed into.
+                index = filled[position][0] if 0 <= position < len(filled) else 0
+                url_errors[index] = str(message)
+            for field, messages in exc.field_errors.items():
+                target = field if field in form.fields else None
+                for message in messages:
+                    form.add_error(target, str(message))
+            return _report_form_page(request, portal, lang, form, url_errors=url_errors, status=400)
+
+    context = {"reference": result.reference, "address_count": len(result.addresses)}
+    return _render(request, portal, lang, "thanks", "portals/thanks.html", context, private=True)
+
+
+def _unvalidated(form: ReportForm) -> ReportForm:
+    """A bound form that shows what was typed without running validation (so no error messages yet)."""
+    form._errors = ErrorDict()  # display reads errors only; cleaned_data is not needed to re-show typed values
+    return form
+
+
+@public_page
+@require_http_methods(["GET", "POST"])
+@gzip_page
+def status(request: HttpRequest, slug: str, lang: str) -> HttpResponse:
+    portal = _portal_and_language(slug, lang)
+    result: str | None = None
+    http_status = 200
+    with translation.override(lang):
+        if request.method == "POST":
+            form = StatusForm(request.POST)
+            if form.is_valid():
+                if not _allowed("status", request, settings.REPORTAL_STATUS_RATE_LIMIT):
+                    form.add_error(
+                        None,
+                        _("Many checks came from your connection in a short time. Please wait an hour and try again."),
+                    )
+                    http_status = 429
+                else:
+                    result = intake.report_status(form.cleaned_data["reference"])
+                    if result is None:
+                        form.add_error(
+                            "reference",
+                            _(
+                                "We found no report with this code. Check the code and try again; "
+                                "capital letters and dashes do not matter."
+                            ),
+                        )
+                        http_status = 404
+                    elif result not in COARSE_STATUSES:
+                        result = "received"
+            else:
+                http_status = 400
+        else:
+            form = StatusForm()
+    return _render(
+        request,
+        portal,
+        lang,
+        "status",
+        "portals/status.html",
+        {"form": form, "result": result},
+        status=http_status,
+        private=True,
+    )
+
+
+@public_page
+@require_GET
+def challenge(request: HttpRequest, slug: str) -> JsonResponse:
+    _active_portal(slug)
+    response = JsonResponse(altcha.new_challenge())
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@public_page
+@require_GET
+def theme(request: HttpRequest, slug: str) -> HttpResponse:
+    """The portal's colours as a tiny stylesheet (CSP forbids inline styles); text colour chosen for contrast."""
+    portal = _active_portal(slug)
+    colour = portal.brand_colour if _COLOUR.fullmatch(portal.brand_colour or "") else "#1d4ed8"
+    text = _readable_text_colour(colour)
+    css = f":root{{--brand:{colour};--on-brand:{text}}}\n"
+    response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def _readable_text_colour(hex_colour: str) -> str:
+    def channel(c: int) -> float:
+        s = c / 255
+        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    luminance = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+    # White on the colour when that reaches the higher contrast, else near-black.
+    return "#ffffff" if (1.05 / (luminance + 0.05)) >= ((luminance + 0.05) / 0.05) else "#111111"
