@@ -257,6 +257,12 @@ REPORTAL_RATE_LIMIT = env_str("REPORTAL_RATE_LIMIT", "20/h")
 # Stricter limit when the proof-of-work challenge was not solved (JavaScript off) and for anonymous API callers.
 REPORTAL_RATE_LIMIT_NO_JS = env_str("REPORTAL_RATE_LIMIT_NO_JS", "5/h")
 REPORTAL_STATUS_RATE_LIMIT = env_str("REPORTAL_STATUS_RATE_LIMIT", "30/h")
+# Where "Leave this site quickly" goes: a neutral page (a navigation, nothing loads from it on our pages).
+REPORTAL_QUICK_EXIT_URL = env_str("REPORTAL_QUICK_EXIT_URL", "https://www.bbc.com/weather")
+# Proof of work on the report form (altcha): the largest number the browser may have to try, and how long a
+# challenge stays valid. 50,000 SHA-256 rounds take well under a second on a cheap phone.
+REPORTAL_ALTCHA_MAX_NUMBER = env_int("REPORTAL_ALTCHA_MAX_NUMBER", 50_000)
+REPORTAL_ALTCHA_EXPIRES_SECONDS = env_int("REPORTAL_ALTCHA_EXPIRES_SECONDS", 30 * 60)
 
 
 def _networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
