@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
 
@@ -32,35 +31,13 @@ def sha256_hex(text: str) -> str:
 
 def canonical_url(raw: str) -> tuple[str, str]:
     """(canonical URL, host) through intake's canonicaliser, so the list and the queue agree on every address."""
-    raw = (raw or "").strip()
-    if not raw:
-        raise AddressError(_("Give a web address, for example http://example.test/page."))
-    try:
-        from reportal.reports.canonical import canonicalize
-    except ImportError:  # intake's module not installed yet: a strict minimal form keeps the list usable
-        return _fallback_canonical(raw)
-    try:
-        result = canonicalize(raw)
-    except ValueError as exc:
-        raise AddressError(str(exc) or _("This is not a web address that can be listed.")) from exc
-    url = getattr(result, "url", None) or getattr(result, "canonical", None)
-    host = getattr(result, "host", None)
-    if not url or not host:
-        raise AddressError(_("This is not a web address that can be listed."))
-    return str(url), str(host)
+    from reportal.reports.canonical import InvalidUrl, canonicalize
 
-
-def _fallback_canonical(raw: str) -> tuple[str, str]:
-    if "://" not in raw:
-        raw = "http://" + raw
-    parts = urlsplit(raw)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise AddressError(_("Give an http or https address, for example http://example.test/page."))
-    host = parts.hostname.rstrip(".").lower().encode("idna").decode("ascii")
-    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
-    path = parts.path or "/"
-    query = f"?{parts.query}" if parts.query else ""
-    return f"{parts.scheme.lower()}://{host}{port}{path}{query}", host
+    try:
+        result = canonicalize(raw or "")
+    except InvalidUrl as exc:
+        raise AddressError(exc.message) from exc
+    return result.url, result.host
 
 
 def list_address(raw: str, scope: str) -> ListAddress:

@@ -73,6 +73,8 @@ def publish(kind: str = ListKind.URLS, *, trigger: str = "manual", only_if_chang
                 raise
     from reportal.lists import matcher
 
+    # This process asks for the new version at its next look-up (again once committed, for other threads).
+    matcher.invalidate()
     transaction.on_commit(matcher.invalidate)
     return published
 

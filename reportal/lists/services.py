@@ -146,8 +146,8 @@ def on_confirmed(item: Any, *, scope: str = "url", category: str = "", actor: An
         )
         # A new decision on the same item replaces its earlier entry (say, the exact address became the domain).
         if change.entry is not None:
-            for earlier in ListEntry.objects.select_for_update().filter(item_id=item.pk, active=True).exclude(
-                pk=change.entry.pk
+            for earlier in (
+                ListEntry.objects.select_for_update().filter(item_id=item.pk, active=True).exclude(pk=change.entry.pk)
             ):
                 _end(earlier, reason="scope changed")
                 auditing.record("lists.entry_removed", actor=actor, obj=earlier, reason="scope changed")
