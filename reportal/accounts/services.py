@@ -350,7 +350,7 @@ def rotate_member_key(
     if not checked_scopes:
         raise AccountError(_("The member has no live key to take scopes from: pass --scopes."))
     if expires_days is None and old_keys and old_keys[0].expires_at is not None:
-        expires_days = max(1, (old_keys[0].expires_at - old_keys[0].created_at).days)
+        expires_days = max(1, round((old_keys[0].expires_at - old_keys[0].created_at).total_seconds() / 86400))
     key, api_key = _new_key(member, checked_scopes, expires_days)
     ends = timezone.now() + timedelta(hours=grace_hours)
     ApiKey.objects.filter(pk__in=[k.pk for k in old_keys]).update(revoked_at=ends)

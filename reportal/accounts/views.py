@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import time
 from typing import Any
 
 import qrcode
@@ -12,7 +13,7 @@ import qrcode.image.svg
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, update_session_auth_hash
+from django.contrib.auth import authenticate, get_user_model, update_session_auth_hash
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.signals import user_login_failed
@@ -34,6 +35,8 @@ from reportal.accounts.forms import CodeForm, EnrolForm, LoginForm, NewPasswordF
 from reportal.audit.services import record
 
 HOME_AFTER_LOGIN = "/workbench/"
+PENDING_KEY = "reportal_pending_user"
+PENDING_SECONDS = 10 * 60  # the second factor must follow the password within this time
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -106,7 +109,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 record(user, "staff.login_refused", reason="not-staff" if profile is None else "disabled")
                 form.add_error(None, _("This account may not sign in to the staff pages. Ask a hotline admin."))
             else:
-                auth_login(request, user)
+                # Not signed in yet: the session only remembers who gave the right password, for a few minutes.
+                request.session.cycle_key()
+                request.session[PENDING_KEY] = {"id": user.pk, "backend": user.backend, "at": time.time()}
                 record(user, "staff.password_accepted")
                 if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
                     return _with_next(request, "accounts:enrol")
@@ -114,18 +119,36 @@ def login_view(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/login.html", {"form": form, "next": _next_url(request)})
 
 
-def _signed_in_profile(request: HttpRequest) -> Any | None:
+def _pending_user(request: HttpRequest) -> Any | None:
+    """The user between the password and the second factor (or a signed-in user still without one)."""
+    if request.user.is_authenticated:
+        user = request.user
+    else:
+        pending = request.session.get(PENDING_KEY)
+        if not isinstance(pending, dict) or time.time() - float(pending.get("at", 0)) > PENDING_SECONDS:
+            request.session.pop(PENDING_KEY, None)
+            return None
+        user = get_user_model().objects.filter(pk=pending.get("id")).first()
+        if user is None:
+            return None
+        user.backend = pending.get("backend")
+    profile = _profile(user)
+    if profile is None or profile.disabled or not user.is_active:
+        return None
+    return user
+
+
+def _complete_sign_in(request: HttpRequest, user: Any, device: Any) -> None:
+    """Password and second factor both given: now the session is signed in (and django-axes resets the failures)."""
     if not request.user.is_authenticated:
-        return None
-    profile = _profile(request.user)
-    if profile is None or profile.disabled or not request.user.is_active:
-        return None
-    return profile
+        auth_login(request, user)
+    request.session.pop(PENDING_KEY, None)
+    otp_login(request, device)
 
 
-def _fail_second_factor(request: HttpRequest, step: str) -> HttpResponse | None:
-    """Count a wrong code towards the lockout (django-axes listens to this signal); lock the session out if due."""
-    username = request.user.get_username()
+def _fail_second_factor(request: HttpRequest, user: Any, step: str) -> HttpResponse | None:
+    """Count a wrong code towards the lockout (django-axes listens to this signal); end the attempt if locked."""
+    username = user.get_username()
     user_login_failed.send(sender=__name__, credentials={"username": username}, request=request, step=step)
     if _is_locked(request, username):
         auth_logout(request)
@@ -138,10 +161,9 @@ def _fail_second_factor(request: HttpRequest, step: str) -> HttpResponse | None:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def verify_view(request: HttpRequest) -> HttpResponse:
-    profile = _signed_in_profile(request)
-    if profile is None:
+    user = _pending_user(request)
+    if user is None:
         return _with_next(request, "accounts:login")
-    user = request.user
     if access.second_factor_verified(user):
         return _after_second_factor(request)
     if _is_locked(request, user.get_username()):
@@ -161,7 +183,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
             if static is not None and static.verify_token(code):
                 device = static
         if device is not None:
-            otp_login(request, device)
+            _complete_sign_in(request, user, device)
             method = "recovery-code" if isinstance(device, StaticDevice) else "totp"
             record(user, "staff.login", method=method)
             if isinstance(device, StaticDevice):
@@ -175,7 +197,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
                     % {"left": left},
                 )
             return _after_second_factor(request)
-        locked = _fail_second_factor(request, "totp")
+        locked = _fail_second_factor(request, user, "totp")
         if locked is not None:
             return locked
         form.add_error(
@@ -208,10 +230,9 @@ def _qr_data_uri(uri: str) -> str:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def enrol_view(request: HttpRequest) -> HttpResponse:
-    profile = _signed_in_profile(request)
-    if profile is None:
+    user = _pending_user(request)
+    if user is None:
         return _with_next(request, "accounts:login")
-    user = request.user
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return _with_next(request, "accounts:verify")
     if _is_locked(request, user.get_username()):
@@ -225,11 +246,11 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
         if device.verify_token(form.cleaned_data["code"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
-            otp_login(request, device)
+            _complete_sign_in(request, user, device)
             record(user, "staff.totp_enrolled")
             record(user, "staff.login", method="totp-enrolment")
             return _after_second_factor(request)
-        locked = _fail_second_factor(request, "enrolment")
+        locked = _fail_second_factor(request, user, "enrolment")
         if locked is not None:
             return locked
         form.add_error(
@@ -252,12 +273,12 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def recovery_codes_view(request: HttpRequest) -> HttpResponse:
     """Recovery codes are made and shown once: on first sign-in, or when the user asks for new ones."""
-    profile = _signed_in_profile(request)
-    if profile is None:
+    user = _pending_user(request)
+    if user is None:
         return _with_next(request, "accounts:login")
-    user = request.user
     if not access.second_factor_verified(user):
         return _with_next(request, "accounts:verify")
+    profile = user.staff_profile
     codes: list[str] = []
     if request.method == "POST" or not services.has_recovery_codes(user):
         codes = services.new_recovery_codes(user)
@@ -274,12 +295,12 @@ def recovery_codes_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def password_change_view(request: HttpRequest) -> HttpResponse:
-    profile = _signed_in_profile(request)
-    if profile is None:
+    user = _pending_user(request)
+    if user is None:
         return _with_next(request, "accounts:login")
-    user = request.user
     if not access.second_factor_verified(user):
         return _with_next(request, "accounts:verify")
+    profile = user.staff_profile
     form = NewPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user.set_password(form.cleaned_data["new_password1"])

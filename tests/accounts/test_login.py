@@ -35,8 +35,8 @@ def test_new_staff_signs_in_with_password_and_totp_then_sees_codes_and_must_choo
 
     response = _password_step(client, "ana", password, next_url=ACCOUNT)
     assert response.status_code == 302 and response["Location"].startswith(VERIFY)
-    # The password alone opens nothing.
-    assert client.get(ACCOUNT)["Location"].startswith(VERIFY)
+    # The password alone signs nobody in: staff pages still send to the login page.
+    assert client.get(ACCOUNT)["Location"].startswith(LOGIN)
 
     response = client.post(response["Location"], {"code": services.current_totp(secret)})
     assert response.status_code == 302 and "/staff/2fa/recovery-codes/" in response["Location"]
@@ -73,7 +73,7 @@ def test_wrong_password_and_wrong_code_are_refused_and_audited(client):
     wrong = "000000" if services.current_totp(secret) != "000000" else "111111"
     response = client.post(VERIFY, {"code": wrong})
     assert response.status_code == 200 and "not valid" in response.content.decode()
-    assert client.get(ACCOUNT)["Location"].startswith(VERIFY)
+    assert client.get(ACCOUNT)["Location"].startswith(LOGIN)
     failures = AuditEntry.objects.filter(action="staff.login_failed")
     assert [e.details["step"] for e in failures] == ["password", "totp"]
     assert all(e.details["username"] == "bea" for e in failures)
