@@ -195,7 +195,11 @@ def _lookup(
     """HMA's lookup(): {BANK: [{"bank_content_id": id, "distance": "n"}]} for enabled entries of enabled banks."""
     st, value = parse_signal(signal_type, signal)
     found = matcher.lookup(
-        [(st, value)], banks=_banks_param(request), seed=request.GET.get("seed"), bypass_coinflip=bypass_coinflip
+        [(st, value)],
+        banks=_banks_param(request),
+        seed=request.GET.get("seed"),
+        bypass_coinflip=bypass_coinflip,
+        include_switched_off=bypass_coinflip,
     )[0]
     out: dict[str, list[dict[str, Any]]] = {}
     for m in found:

@@ -267,8 +267,14 @@ def lookup(
     banks: Iterable[str] | None = None,
     seed: str | None = None,
     bypass_coinflip: bool = False,
+    include_switched_off: bool = False,
 ) -> list[list[Match]]:
-    """Matches per (signal_type, value) query: entries enabled, banks on, within each bank's PDQ threshold."""
+    """Matches per (signal_type, value) query: entries enabled, banks on, within each bank's PDQ threshold.
+
+    A bank's matching_enabled_ratio works as in HMA: each look-up draws a coin (seeded by `seed`), and the bank
+    matches when its ratio reaches the draw; `bypass_coinflip` skips the draw. A switched-off bank (ratio 0)
+    never matches unless `include_switched_off` (HMA's bypass_coinflip on /m/lookup lets it through).
+    """
     matcher = get_matcher()
     found = matcher.candidates(queries)
     ids = {cid for cands in found for cid, _d in cands}
@@ -301,6 +307,8 @@ def lookup(
             if wanted_banks is not None and bank_name not in wanted_banks:
                 continue
             if signal_type == PDQ and distance > threshold:
+                continue
+            if ratio <= 0.0 and not include_switched_off:
                 continue
             if not bypass_coinflip:
                 if bank_name not in flips:
