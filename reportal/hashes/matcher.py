@@ -51,6 +51,27 @@ def _pdq_index_class() -> Any:
         return BruteForcePDQIndex
 
 
+def _crypto_index(signal_type: str) -> Any:
+    try:
+        from reportal.hashes.index import CryptoHashIndex  # sorted runs of digests, mmap-friendly files
+
+        return CryptoHashIndex(digest_size=_DIGEST_SIZE[signal_type])
+    except ImportError:
+        return DictCryptoHashIndex()
+
+
+def _crypto_index_load(path: str) -> Any:
+    try:
+        from reportal.hashes.index import CryptoHashIndex
+
+        return CryptoHashIndex.load(path)
+    except ImportError:
+        return DictCryptoHashIndex.load(path)
+
+
+_DIGEST_SIZE = {"md5": 16, "sha1": 20, "sha256": 32}
+
+
 def _pairs(result: Any) -> list[tuple[int, int]]:
     """(id, distance) pairs from whatever shape an index's search returns."""
     if result is None:
@@ -97,7 +118,7 @@ class ProcessMatcher:
 
     def _reset(self) -> None:
         self.pdq_index: Any = _pdq_index_class()()
-        self.crypto: dict[str, DictCryptoHashIndex] = {t: DictCryptoHashIndex() for t in CRYPTO_TYPES}
+        self.crypto: dict[str, Any] = {t: _crypto_index(t) for t in CRYPTO_TYPES}
         self.sizes: dict[str, int] = dict.fromkeys(SIGNAL_TYPES, 0)
         self.high_water = 0
         self.gaps: dict[int, float] = {}
@@ -131,8 +152,8 @@ class ProcessMatcher:
             hwm = min(b.high_water_id for b in latest.values())
             try:
                 pdq = _pdq_index_class().load(latest[PDQ].path)
-                crypto = {t: DictCryptoHashIndex.load(latest[t].path) for t in CRYPTO_TYPES}
-            except (OSError, ValueError) as exc:
+                crypto = {t: _crypto_index_load(latest[t].path) for t in CRYPTO_TYPES}
+            except Exception as exc:  # a damaged or foreign file: the database is the truth, rebuild from it
                 logger.warning("hash index files could not be loaded (%s); building from the database", exc)
             else:
                 self._reset()
@@ -335,30 +356,56 @@ def build_index(*, settle_seconds: float = BUILD_SETTLE_SECONDS, progress: Any =
         BankContent.objects.filter(created_at__lte=_aware(time.time() - settle_seconds)).aggregate(m=Max("id"))["m"]
         or 0
     )
-    builder = ProcessMatcher()
-    builder.loaded = True
+    pdq_ids: list[np.ndarray] = []
+    pdq_rows: list[np.ndarray] = []
+    crypto_parts: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {t: ([], []) for t in CRYPTO_TYPES}
     last = 0
     fields = ("id", "pdq", "pdq_quality", "md5", "sha1", "sha256")
     while last < hwm:
         chunk = list(
-            BankContent.objects.filter(id__gt=last, id__lte=hwm).order_by("id").values_list(*fields)[:_CHUNK * 5]
+            BankContent.objects.filter(id__gt=last, id__lte=hwm).order_by("id").values_list(*fields)[: _CHUNK * 5]
         )
         if not chunk:
             break
-        builder._add_rows(chunk)
+        matchable = [r for r in chunk if r[1] and (r[2] is None or r[2] >= PDQ_MIN_QUALITY)]
+        if matchable:
+            pdq_ids.append(np.fromiter((r[0] for r in matchable), dtype=np.int64, count=len(matchable)))
+            pdq_rows.append(pdq_matrix([r[1] for r in matchable]))
+        for position, name in ((3, "md5"), (4, "sha1"), (5, "sha256")):
+            rows = [r for r in chunk if r[position]]
+            if rows:
+                crypto_parts[name][0].append(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
+                crypto_parts[name][1].append(
+                    np.frombuffer(bytes.fromhex("".join(r[position] for r in rows)), dtype=np.uint8).reshape(
+                        len(rows), -1
+                    )
+                )
         last = chunk[-1][0]
         if progress:
             progress(last, hwm)
+    ids = np.concatenate(pdq_ids) if pdq_ids else np.zeros(0, dtype=np.int64)
+    hashes = np.concatenate(pdq_rows) if pdq_rows else np.zeros((0, 32), dtype=np.uint8)
+    index_cls = _pdq_index_class()
+    if hasattr(index_cls, "build"):
+        pdq_index = index_cls.build(ids, hashes)
+    else:
+        pdq_index = index_cls()
+        pdq_index.add(ids, hashes)
+    sizes = {PDQ: int(ids.size)}
+    crypto: dict[str, Any] = {}
+    for name, (id_parts, digest_parts) in crypto_parts.items():
+        crypto[name] = _crypto_index(name)
+        if id_parts:
+            digests = np.concatenate(digest_parts)
+            crypto[name].add(np.concatenate(id_parts), [row.tobytes() for row in digests])
+        sizes[name] = int(sum(p.size for p in id_parts))
     directory = index_dir()
     stamp = f"{int(time.time() * 1000)}"
     paths: dict[str, Path] = {}
     for signal_type in SIGNAL_TYPES:
         final = directory / f"{signal_type}-{stamp}.idx"
         tmp = directory / f".{signal_type}-{stamp}.tmp"
-        if signal_type == PDQ:
-            builder.pdq_index.save(tmp)
-        else:
-            builder.crypto[signal_type].save(tmp)
+        (pdq_index if signal_type == PDQ else crypto[signal_type]).save(tmp)
         tmp.replace(final)
         paths[signal_type] = final
     seconds = time.monotonic() - started
@@ -368,11 +415,11 @@ def build_index(*, settle_seconds: float = BUILD_SETTLE_SECONDS, progress: Any =
                 signal_type=signal_type,
                 path=str(path),
                 high_water_id=hwm,
-                size=builder.sizes[signal_type],
+                size=sizes[signal_type],
                 seconds=seconds,
             )
     _prune_old_builds(keep=2)
-    summary = {"high_water_id": hwm, "sizes": dict(builder.sizes), "seconds": round(seconds, 3)}
+    summary = {"high_water_id": hwm, "sizes": sizes, "seconds": round(seconds, 3)}
     (directory / "latest.json").write_text(json.dumps({**summary, "stamp": stamp}))
     return summary
 
