@@ -327,3 +327,29 @@ REPORTAL_THREATEXCHANGE_TOKEN = env_str("REPORTAL_THREATEXCHANGE_TOKEN", "")  # 
 REPORTAL_THREATEXCHANGE_PRIVACY_GROUP = env_int("REPORTAL_THREATEXCHANGE_PRIVACY_GROUP", 0)
 # Staff API tokens (POST /api/v1/auth/token) last this many hours; members' keys expire as each was issued.
 REPORTAL_STAFF_TOKEN_HOURS = env_int("REPORTAL_STAFF_TOKEN_HOURS", 12)
+
+# --- Tracing, notices and monitoring (reportal.tracing, reportal.actions) --------------------------------------
+REPORTAL_RDAP_CACHE_HOURS = env_float("REPORTAL_RDAP_CACHE_HOURS", 24.0)
+
+
+def _hours_list(name: str, default: list[str]) -> list[float]:
+    try:
+        hours = [float(item) for item in env_list(name, default)]
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a comma-separated list of hours, such as 1,6,24.") from None
+    if not hours or any(h <= 0 for h in hours):
+        raise ImproperlyConfigured(f"{name} must list at least one positive number of hours.")
+    return hours
+
+
+# Monitoring re-checks a live address after each of these intervals in turn, then every THEN_HOURS.
+REPORTAL_MONITOR_SCHEDULE_HOURS = _hours_list("REPORTAL_MONITOR_SCHEDULE_HOURS", ["1", "6", "24"])
+REPORTAL_MONITOR_THEN_HOURS = env_float("REPORTAL_MONITOR_THEN_HOURS", 24.0)
+# After removal an address is still checked (every THEN_HOURS) this many days, so content that comes back reopens.
+REPORTAL_MONITOR_REAPPEAR_DAYS = env_int("REPORTAL_MONITOR_REAPPEAR_DAYS", 30)
+# Still online this long after a notice: a second notice, then the partner hotline or the police.
+REPORTAL_ESCALATE_AFTER_HOURS = env_float("REPORTAL_ESCALATE_AFTER_HOURS", 48.0)
+# A notice that cannot be delivered is retried with growing pauses this many times, then marked failed for staff.
+REPORTAL_NOTICE_MAX_ATTEMPTS = env_int("REPORTAL_NOTICE_MAX_ATTEMPTS", 10)
+CELERY_BEAT_SCHEDULE["actions-send-due-notices"] = {"task": "actions.send_due_notices", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["actions-monitor-due"] = {"task": "actions.monitor_due", "schedule": 300.0}

@@ -18,9 +18,10 @@ import pytest
 from tests.fakes.dns_server import FakeDnsServer, running_dns
 from tests.fakes.geoip_db import write_asn_db, write_country_db
 from tests.fakes.rdap_server import FakeRdapServer, running_rdap
+from tests.fakes.smtp_server import running_smtp
 from tests.fakes.website import FakeWebsite, running_website
 
-__all__ = ["FakeWorld", "fake_dns", "fake_rdap", "fake_website", "fake_world", "allow_loopback"]
+__all__ = ["FakeWorld", "fake_dns", "fake_rdap", "fake_smtp", "fake_website", "fake_world", "allow_loopback"]
 
 
 @dataclass
@@ -54,6 +55,18 @@ def fake_rdap(settings):
     for server in running_rdap():
         settings.REPORTAL_RDAP_IP_URL = server.ip_url
         settings.REPORTAL_RDAP_DOMAIN_URL = server.domain_url
+        yield server
+
+
+@pytest.fixture
+def fake_smtp(settings):
+    """Django's SMTP backend pointed at a real SMTP server on loopback."""
+    for server in running_smtp():
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = server.port
+        settings.EMAIL_USE_TLS = False
+        settings.EMAIL_TIMEOUT = 5
         yield server
 
 

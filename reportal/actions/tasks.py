@@ -1,0 +1,35 @@
+"""Celery tasks of the actions stage: thin, idempotent wrappers around the services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="actions.act_on_item", ignore_result=True)
+def act_on_item(item_id: int) -> None:
+    from reportal.actions.services import act_on_item as act
+
+    for notice_id in act(item_id):
+        send_notice.delay(notice_id)
+
+
+@shared_task(name="actions.send_notice", ignore_result=True)
+def send_notice(notice_id: int) -> None:
+    """Send one notice now; a failure is recorded on the notice and retried by `send_due_notices` with back-off."""
+    from reportal.actions.notices import deliver
+
+    deliver(notice_id)
+
+
+@shared_task(name="actions.send_due_notices", ignore_result=True)
+def send_due_notices() -> int:
+    from reportal.actions.notices import send_due
+
+    return send_due()
+
+
+@shared_task(name="actions.monitor_due", ignore_result=True)
+def monitor_due() -> int:
+    from reportal.actions.monitoring import run_pass
+
+    return len(run_pass())
