@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from reportal.audit.services import record
+
 
 def audit(actor: Any, action: str, obj: Any = None, **details: Any) -> None:
-    from reportal.audit.services import record
-
     record(actor, f"hotline.{action}", obj, **details)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from reportal import crypto
 from reportal.hotline.models import Evidence
 from reportal.reports.models import ReportedUrl
 
@@ -16,8 +17,6 @@ def store_images(item: ReportedUrl, images: list[bytes], source_url: str = "") -
     """Keep the images of a confirmed item if evidence storage is on; returns how many were stored."""
     if not settings.REPORTAL_EVIDENCE_STORAGE or not images:
         return 0
-    from reportal import crypto
-
     expires_at = timezone.now() + timedelta(days=settings.REPORTAL_EVIDENCE_DAYS)
     stored = 0
     for data in images:
@@ -28,7 +27,7 @@ def store_images(item: ReportedUrl, images: list[bytes], source_url: str = "") -
             item=item,
             source_url=source_url or item.canonical_url,
             sha256=digest,
-            encrypted=crypto.encrypt_bytes(data),
+            encrypted=crypto.cipher().encrypt(data),
             expires_at=expires_at,
         )
         stored += 1
@@ -36,9 +35,7 @@ def store_images(item: ReportedUrl, images: list[bytes], source_url: str = "") -
 
 
 def read(evidence: Evidence) -> bytes:
-    from reportal import crypto
-
-    return crypto.decrypt_bytes(bytes(evidence.encrypted))
+    return crypto.cipher().decrypt(bytes(evidence.encrypted))
 
 
 def purge_expired() -> int:

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from reportal import crypto
 from reportal.hotline.models import ReporterFeedback
 from reportal.reports.models import ItemEvent, ItemStatus, Report
 
@@ -63,11 +64,9 @@ def _send_once(report: Report, event: ItemEvent, outcome: str) -> bool:
 
 
 def _reporter_address(report: Report) -> str:
-    from reportal import crypto
-
     try:
-        return crypto.decrypt_text(report.email_encrypted)
-    except Exception:
+        return crypto.decrypt(report.email_encrypted)
+    except crypto.DecryptionFailed:
         logger.warning("The e-mail address of report %s could not be decrypted; no feedback sent", report.pk)
         return ""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from reportal import access
+from reportal import access, crypto
 from reportal.hotline.auditing import audit
 from reportal.reports.models import Report
 
@@ -24,13 +24,11 @@ def reporter_contacts(user: Any, reports: list[Report]) -> dict[int, str]:
     with_address = [report for report in reports if report.email_encrypted]
     if not with_address or not may_see_contacts(user):
         return {}
-    from reportal import crypto
-
     contacts = {}
     for report in with_address:
         try:
-            contacts[report.pk] = crypto.decrypt_text(report.email_encrypted)
-        except Exception:
+            contacts[report.pk] = crypto.decrypt(report.email_encrypted)
+        except crypto.DecryptionFailed:
             logger.warning("The e-mail address of report %s could not be decrypted", report.pk)
     if contacts:
         audit(user, "reporter_contact.viewed", None, reports=sorted(contacts))

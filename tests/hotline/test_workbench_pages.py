@@ -267,3 +267,17 @@ def test_sharp_previews_for_an_analyst_who_turned_blur_off(staff_client, site):
     fragment = client.get(f"/workbench/items/{item.pk}/preview/", HTTP_HX_REQUEST="true").content.decode()
     source = re.search(r'<img src="([^"]+)"', fragment).group(1)
     assert Image.open(io.BytesIO(client.get(source).content)).mode == "RGB"
+
+
+def test_reporter_email_only_for_roles_that_answer_reporters(staff_client):
+    from reportal import crypto
+
+    item = report_item("https://e.example/page", email_encrypted=crypto.encrypt("reporter@example.test"))
+    analyst_client, _analyst = staff_client("analyst")
+    senior_client, senior = staff_client("senior")
+    partner_client, _partner = staff_client("partner", portals=("gt",))
+
+    assert "reporter@example.test" not in analyst_client.get(f"/workbench/items/{item.pk}/").content.decode()
+    assert "reporter@example.test" not in partner_client.get(f"/workbench/items/{item.pk}/").content.decode()
+    assert "reporter@example.test" in senior_client.get(f"/workbench/items/{item.pk}/").content.decode()
+    assert "hotline.reporter_contact.viewed" in _actions(senior)
