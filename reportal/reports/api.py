@@ -1,3 +1,193 @@
-from ninja import Router
+"""Report intake over JSON for partner apps and abuse desks: POST /api/v1/reports, GET /api/v1/reports/status/{ref}.
+
+Anonymous callers get the strict no-JavaScript rate limit; members whose key has the `report` scope get their own.
+Messages are in the caller's language (Accept-Language, among the languages reportal speaks).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+
+from reportal import ratelimit
+from reportal.portals.models import Portal
+from reportal.reports.models import Source
+from reportal.reports.receipts import normalise_reference
+from reportal.reports.services import IntakeError, report_status, submit_report
+
+try:
+    from reportal.access import PUBLIC as _PUBLIC
+except ImportError:  # the access contract not landed yet: declare nothing rather than break the API
+    _PUBLIC = None
 
 router = Router()
+AUTH: Any = _PUBLIC
+
+
+class ReportIn(Schema):
+    portal: str
+    urls: list[str]
+    seen_on: str
+    description: str = ""
+    email: str = ""
+
+
+class AddressOut(Schema):
+    submitted: str
+    canonical: str
+
+
+class ReportOut(Schema):
+    reference: str
+    status_url: str
+    addresses: list[AddressOut]
+
+
+class UrlErrorOut(Schema):
+    position: int
+    submitted: str
+    message: str
+
+
+class IntakeErrorOut(Schema):
+    message: str
+    field_errors: dict[str, list[str]]
+    url_errors: list[UrlErrorOut]
+
+
+class MessageOut(Schema):
+    message: str
+
+
+class StatusOut(Schema):
+    reference: str
+    status: str
+    label: str
+
+
+STATUS_LABELS = {
+    "received": translation.gettext_lazy("Received: it waits for an analyst."),
+    "assessing": translation.gettext_lazy("Being assessed by an analyst."),
+    "action_taken": translation.gettext_lazy("Action taken: the hotline is working to have it removed."),
+    "closed": translation.gettext_lazy("Closed: the hotline has finished with this report."),
+}
+
+
+def _member(request: HttpRequest) -> Any | None:
+    """The member whose key (with the `report` scope) the request carries; None for anonymous callers."""
+    if "Authorization" not in request.headers and "X-API-Key" not in request.headers:
+        return None
+    try:
+        from reportal.access import member_for_request
+
+        return member_for_request(request, "report")
+    except NotImplementedError:
+        return None
+
+
+def _too_many(message: str, retry_after: int) -> HttpResponse:
+    response = HttpResponse(
+        MessageOut(message=message).model_dump_json(),
+        status=429,
+        content_type="application/json",
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _retry_after(rule: str) -> int:
+    parsed = ratelimit.parse_limit(rule)
+    return parsed.seconds if parsed else 60
+
+
+def _language(request: HttpRequest, portal: Portal | None) -> str:
+    language = translation.get_language_from_request(request)
+    if portal is not None and portal.languages and language not in portal.languages:
+        return portal.default_language
+    return language
+
+
+@router.post(
+    "",
+    auth=AUTH,
+    response={201: ReportOut, 422: IntakeErrorOut, 429: MessageOut},
+    summary="Report one or more web addresses",
+    url_name="reports_submit",
+)
+def submit(request: HttpRequest, payload: ReportIn) -> Any:
+    member = _member(request)
+    if member is not None:
+        rule = settings.REPORTAL_MEMBER_REPORT_RATE_LIMIT
+        allowed = ratelimit.hit(f"reports:member:{member.pk}", rule)
+    else:
+        rule = settings.REPORTAL_RATE_LIMIT_NO_JS
+        allowed = ratelimit.hit("reports", request, rule)
+    portal = Portal.objects.filter(slug=payload.portal).first()
+    language = _language(request, portal)
+    with translation.override(language):
+        if not allowed:
+            return _too_many(
+                _("Too many reports from this connection. Wait a while and try again; the reports you already "
+                  "sent are safe."),
+                _retry_after(rule),
+            )
+        if portal is None:
+            return 422, IntakeErrorOut(
+                message=_("The report was not sent. Correct the fields below and send it again."),
+                field_errors={"portal": [_("There is no portal with this name. Use one of the hotline's portals.")]},
+                url_errors=[],
+            )
+        try:
+            result = submit_report(
+                portal,
+                urls=payload.urls,
+                seen_on=payload.seen_on,
+                description=payload.description,
+                email=payload.email,
+                language=language,
+                source=Source.MEMBER if member is not None else Source.API,
+            )
+        except IntakeError as error:
+            return 422, IntakeErrorOut(
+                message=_("The report was not sent. Correct the fields below and send it again."),
+                field_errors=error.field_errors,
+                url_errors=[
+                    UrlErrorOut(position=pos, submitted=payload.urls[pos], message=msg)
+                    for pos, msg in sorted(error.url_errors.items())
+                ],
+            )
+    return 201, ReportOut(
+        reference=result.reference,
+        status_url=f"/{portal.slug}/status/",
+        addresses=[AddressOut(submitted=a.submitted, canonical=a.canonical) for a in result.addresses],
+    )
+
+
+@router.get(
+    "/status/{reference}",
+    auth=AUTH,
+    response={200: StatusOut, 404: MessageOut, 429: MessageOut},
+    summary="Coarse status of a report by its reference code",
+    url_name="reports_status",
+)
+def status(request: HttpRequest, reference: str) -> Any:
+    language = translation.get_language_from_request(request)
+    with translation.override(language):
+        rule = settings.REPORTAL_STATUS_RATE_LIMIT
+        if not ratelimit.hit("reports-status", request, rule):
+            return _too_many(_("Too many status checks from this connection. Wait a while and try again."),
+                             _retry_after(rule))
+        code = normalise_reference(reference)
+        found = report_status(reference) if code else None
+        if code is None or found is None:
+            return 404, MessageOut(
+                message=_("No report has this reference code. Check it against the one you were given; "
+                          "letters and numbers only, dashes optional.")
+            )
+        formatted = "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+        return 200, StatusOut(reference=formatted, status=found, label=str(STATUS_LABELS[found]))

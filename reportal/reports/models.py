@@ -56,6 +56,8 @@ class Report(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # Outbox: follow-up work is enqueued after commit; a sweep retries what the broker did not take.
     followup_enqueued_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Set by the follow-up task itself: enqueued long ago but never done means the message was lost; send it again.
+    followup_done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -70,7 +72,9 @@ class ReportedUrl(models.Model):
     canonical_url = models.TextField()
     url_sha256 = models.CharField(max_length=64, db_index=True)
     host = models.CharField(max_length=253, db_index=True)
-    portal = models.ForeignKey(Portal, on_delete=models.PROTECT, related_name="items", help_text="Where it was first reported.")
+    portal = models.ForeignKey(
+        Portal, on_delete=models.PROTECT, related_name="items", help_text="Where it was first reported."
+    )
     status = models.CharField(max_length=16, choices=ItemStatus.choices, default=ItemStatus.NEW, db_index=True)
     is_open = models.BooleanField(default=True)
     priority = models.SmallIntegerField(default=0, help_text="Higher is assessed first.")
@@ -105,6 +109,9 @@ class ReportUrl(models.Model):
         ordering = ["report", "position"]
         constraints = [models.UniqueConstraint(fields=["report", "item"], name="one_link_per_report_item")]
 
+    def __str__(self) -> str:
+        return self.submitted_url
+
 
 class ItemEvent(models.Model):
     """Every state change of an item: who, when, why. Statistics are computed from these."""
@@ -118,3 +125,20 @@ class ItemEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} -> {self.to_status}"
+
+
+class RateLimitCounter(models.Model):
+    """One fixed window of a rate limit (reportal.ratelimit) when no Redis is configured.
+
+    The key holds a salted, daily-rotated HMAC of the client, never its address.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,13 +1,34 @@
 """What other apps (and the portal views and API) may call: intake of reports and the reporter's status check.
 
-Issue 2's intake work fills these in.
+A report is accepted once its row is committed. Follow-up work is handed to Celery after the commit; if the
+broker is down the report stays accepted and the outbox sweep (tasks.flush_outbox) hands it over later.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from reportal import crypto
 from reportal.portals.models import Portal
+from reportal.reports.canonical import CanonicalUrl, InvalidUrl, canonicalize
+from reportal.reports.lifecycle import coarse_status
+from reportal.reports.models import ItemEvent, ItemStatus, Report, ReportedUrl, ReportUrl, SeenOn, Source
+from reportal.reports.receipts import new_reference, reference_hash
+
+logger = logging.getLogger(__name__)
+
+MAX_URLS = 20
+MAX_DESCRIPTION = 2000
+MAX_EMAIL = 254
 
 
 @dataclass(frozen=True)
@@ -42,9 +63,184 @@ def submit_report(
     language: str,
     source: str = "portal",
 ) -> SubmissionResult:
-    raise NotImplementedError
+    """Validate everything, then store the report and link each address to its open queue item in one transaction.
+
+    Raises IntakeError with every problem at once (translated in the active language); nothing is stored then.
+    Blank entries in `urls` are skipped; url_errors are keyed by the position in `urls` as given.
+    """
+    submitted, canonical = _validate(portal, urls=urls, seen_on=seen_on, description=description, email=email)
+    reference = new_reference()
+    receipt = reference_hash(reference)
+    assert receipt is not None
+    with transaction.atomic():
+        report = Report.objects.create(
+            portal=portal,
+            language=language[:10],
+            seen_on=seen_on,
+            description=description.strip(),
+            email_encrypted=crypto.encrypt(email.strip()),
+            receipt_hash=receipt,
+            source=source if source in Source.values else Source.PORTAL,
+        )
+        item_ids = _link_items(report, portal, submitted, canonical)
+        report_id = report.pk
+        transaction.on_commit(lambda: enqueue_followup(report_id))
+    addresses = [
+        SubmittedAddress(submitted=raw, canonical=c.url, item_id=item_ids[c.sha256])
+        for raw, c in zip(submitted, canonical, strict=True)
+    ]
+    return SubmissionResult(reference=reference, report_id=report_id, addresses=addresses)
 
 
 def report_status(reference: str) -> str | None:
     """Coarse status for a reference code ('received', 'assessing', 'action_taken', 'closed'), None if unknown."""
-    raise NotImplementedError
+    receipt = reference_hash(reference)
+    if receipt is None:
+        return None
+    statuses = list(ReportUrl.objects.filter(report__receipt_hash=receipt).values_list("item__status", flat=True))
+    if not statuses:
+        return None
+    return coarse_status(statuses)
+
+
+def enqueue_followup(report_id: int) -> bool:
+    """Hand the report's follow-up to Celery; on failure log (no client data) and leave it to the outbox sweep."""
+    from reportal.reports.tasks import process_report
+
+    try:
+        process_report.apply_async((report_id,), retry=False)
+    except Exception as exc:  # any broker failure: the report is already safe in the database
+        logger.warning(
+            "Report %s is stored but its follow-up could not be queued (%s); the outbox sweep will retry.",
+            report_id, type(exc).__name__,
+        )
+        return False
+    Report.objects.filter(pk=report_id, followup_enqueued_at__isnull=True).update(followup_enqueued_at=timezone.now())
+    return True
+
+
+def _validate(
+    portal: Portal, *, urls: list[str], seen_on: str, description: str, email: str
+) -> tuple[list[str], list[CanonicalUrl]]:
+    error = IntakeError()
+    if not portal.active:
+        error.field_errors.setdefault("portal", []).append(
+            _("This portal does not take reports at the moment. Use another portal of the hotline.")
+        )
+    if seen_on not in SeenOn.values:
+        error.field_errors.setdefault("seen_on", []).append(_("Choose where you saw the content."))
+    if len(description) > MAX_DESCRIPTION:
+        error.field_errors.setdefault("description", []).append(
+            _("Shorten the description to %(max)s characters or fewer; it has %(count)s.")
+            % {"max": f"{MAX_DESCRIPTION:,}", "count": f"{len(description):,}"}
+        )
+    email = email.strip()
+    if email:
+        try:
+            if len(email) > MAX_EMAIL:
+                raise ValidationError("too long")
+            validate_email(email)
+        except ValidationError:
+            error.field_errors.setdefault("email", []).append(
+                _("This e-mail address does not look right. Correct it, or leave the field empty: it is optional.")
+            )
+    given = [(position, raw) for position, raw in enumerate(urls) if raw and raw.strip()]
+    submitted: list[str] = []
+    canonical: list[CanonicalUrl] = []
+    if not given:
+        error.field_errors.setdefault("url", []).append(_("Enter the web address you want to report."))
+    elif len(given) > MAX_URLS:
+        error.field_errors.setdefault("url", []).append(
+            ngettext(
+                "Report at most %(max)d web address at a time; send the others in another report.",
+                "Report at most %(max)d web addresses at a time; send the others in another report.",
+                MAX_URLS,
+            )
+            % {"max": MAX_URLS}
+        )
+    else:
+        for position, raw in given:
+            try:
+                canonical.append(canonicalize(raw))
+                submitted.append(raw.strip())
+            except InvalidUrl as exc:
+                error.url_errors[position] = exc.message
+    if error.field_errors or error.url_errors:
+        raise error
+    return submitted, canonical
+
+
+def _link_items(report: Report, portal: Portal, submitted: list[str], canonical: list[CanonicalUrl]) -> dict[str, int]:
+    """Link the report to the open item of each canonical address, creating missing items. Returns sha256 -> item id.
+
+    Race-safe under the partial unique constraint (one open item per address): a concurrent creation shows up
+    as an IntegrityError inside a savepoint, and the address then joins the item the other request made.
+    """
+    now = timezone.now()
+    unique: dict[str, CanonicalUrl] = {}
+    for c in canonical:
+        unique.setdefault(c.sha256, c)
+    item_ids = dict(
+        ReportedUrl.objects.filter(url_sha256__in=list(unique), is_open=True).values_list("url_sha256", "pk")
+    )
+    if item_ids:
+        joined = _join_items(list(item_ids.values()), now)
+        if joined != len(item_ids):  # an item closed since we looked: its address needs a new item
+            still_open = set(ReportedUrl.objects.filter(pk__in=list(item_ids.values()), is_open=True)
+                             .values_list("pk", flat=True))
+            item_ids = {sha: pk for sha, pk in item_ids.items() if pk in still_open}
+    missing = [c for sha, c in unique.items() if sha not in item_ids]
+    if missing:
+        item_ids.update(_create_items(missing, portal, now))
+    links = []
+    linked: set[int] = set()
+    for position, (raw, c) in enumerate(zip(submitted, canonical, strict=True)):
+        item_id = item_ids[c.sha256]
+        if item_id in linked:
+            continue  # the same address twice in one report counts once
+        linked.add(item_id)
+        links.append(ReportUrl(report=report, item_id=item_id, submitted_url=raw[:4096], position=position))
+    ReportUrl.objects.bulk_create(links)
+    return item_ids
+
+
+def _join_items(pks: list[int], now) -> int:  # noqa: ANN001
+    return ReportedUrl.objects.filter(pk__in=pks, is_open=True).update(
+        report_count=F("report_count") + 1, last_reported_at=now
+    )
+
+
+def _new_item(c: CanonicalUrl, portal: Portal) -> ReportedUrl:
+    return ReportedUrl(canonical_url=c.url, url_sha256=c.sha256, host=c.host[:253], portal=portal, report_count=1)
+
+
+def _new_event(item: ReportedUrl) -> ItemEvent:
+    return ItemEvent(item=item, from_status="", to_status=ItemStatus.NEW, reason="reported")
+
+
+def _create_items(missing: list[CanonicalUrl], portal: Portal, now) -> dict[str, int]:  # noqa: ANN001
+    try:
+        with transaction.atomic():
+            items = ReportedUrl.objects.bulk_create([_new_item(c, portal) for c in missing])
+            ItemEvent.objects.bulk_create([_new_event(item) for item in items])
+        return {item.url_sha256: item.pk for item in items}
+    except IntegrityError:
+        pass  # another report created one of these a moment ago: go one by one
+    created: dict[str, int] = {}
+    for c in missing:
+        for _attempt in range(5):
+            try:
+                with transaction.atomic():
+                    item = _new_item(c, portal)
+                    item.save(force_insert=True)
+                    _new_event(item).save(force_insert=True)
+                created[c.sha256] = item.pk
+                break
+            except IntegrityError:
+                pk = ReportedUrl.objects.filter(url_sha256=c.sha256, is_open=True).values_list("pk", flat=True).first()
+                if pk is not None and _join_items([pk], now):
+                    created[c.sha256] = pk
+                    break
+        else:
+            raise RuntimeError(f"Could not create or join the queue item for {c.url}")
+    return created

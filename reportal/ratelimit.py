@@ -1,0 +1,161 @@
+"""Rate limits that never see a client's address twice in the same form.
+
+A client is counted under HMAC-SHA256(its address) keyed with a salt derived from SECRET_KEY and the current
+UTC date, so the key rotates daily and the raw address is neither stored nor logged. Counts are fixed windows:
+with Redis (REDIS_URL) in the cache through its atomic INCR, otherwise in a small table through an atomic
+UPDATE ... SET count = count + 1, which is correct across any number of gunicorn workers on SQLite and PostgreSQL.
+
+Rules are strings such as "20/h", "5/m", "100/10m", "1000/d" or "off".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import random
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_RULE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(s|m|h|d)\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    count: int
+    seconds: int
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The answer of the key-based form `hit(key, rule)`: truthy when allowed."""
+
+    allowed: bool
+    count: int
+
+    @property
+    def limited(self) -> bool:
+        return not self.allowed
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+@lru_cache(maxsize=64)
+def parse_limit(rule: str) -> RateLimit | None:
+    """'20/h' -> RateLimit(20, 3600); 'off' (or empty) -> None. A bad rule raises ValueError naming the format."""
+    if not rule or rule.strip().lower() == "off":
+        return None
+    match = _RULE.match(rule)
+    if not match or int(match.group(1)) < 1:
+        raise ValueError(f"{rule!r} is not a rate limit: write <count>/<s|m|h|d>, for example 20/h, or off.")
+    multiplier = int(match.group(2) or "1")
+    if multiplier < 1:
+        raise ValueError(f"{rule!r} is not a rate limit: the period must be at least 1.")
+    return RateLimit(int(match.group(1)), multiplier * _UNITS[match.group(3).lower()])
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address as the server sees it; used only as HMAC input, never stored or logged.
+
+    Behind a reverse proxy, REPORTAL_CLIENT_ADDRESS_HEADER names the header it sets (its last value is used).
+    """
+    header = getattr(settings, "REPORTAL_CLIENT_ADDRESS_HEADER", "")
+    if header:
+        value = request.headers.get(header, "")
+        if value:
+            return value.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def daily_salt(day: date) -> bytes:
+    return hmac.new(settings.SECRET_KEY.encode(), b"reportal.ratelimit:" + day.isoformat().encode(), "sha256").digest()
+
+
+def client_digest(request: HttpRequest, day: date | None = None) -> str:
+    """HMAC of the client's address under today's salt (UTC): the same all day, unlinkable across days."""
+    day = day or timezone.now().astimezone(UTC).date()
+    return hmac.new(daily_salt(day), client_address(request).encode(), hashlib.sha256).hexdigest()
+
+
+def hit(bucket: str, request: HttpRequest | str, limit: str | None = None) -> bool | Decision:
+    """Count one request of this client in `bucket`; True while within `limit`, False once over it.
+
+    The key-based form `hit(key, limit)` counts a principal that is not a client address (a member's API key)
+    and returns a Decision (truthy when allowed, `.limited` when not).
+    """
+    if limit is None:
+        if not isinstance(request, str):
+            raise TypeError("hit(bucket, request, limit) needs a limit such as '20/h' or 'off'.")
+        rule = parse_limit(request)
+        if rule is None:
+            return Decision(True, 0)
+        count = _consume(f"k:{bucket}", rule)
+        return Decision(count <= rule.count, count)
+    rule = parse_limit(limit)
+    if rule is None:
+        return True
+    assert not isinstance(request, str)
+    return _consume(f"c:{bucket}:{client_digest(request)}", rule) <= rule.count
+
+
+def is_limited(key: str, limit: str) -> bool:
+    """Count one request for `key` (not a client address: a member, a staff user); True once over `limit`."""
+    rule = parse_limit(limit)
+    if rule is None:
+        return False
+    return _consume(f"k:{key}", rule) > rule.count
+
+
+def _window(rule: RateLimit, now: datetime) -> tuple[int, datetime]:
+    start = int(now.timestamp()) // rule.seconds * rule.seconds
+    return start, datetime.fromtimestamp(start + rule.seconds, tz=UTC)
+
+
+def _consume(key: str, rule: RateLimit) -> int:
+    """Add one to the counter of the current window of `key` and return the new count."""
+    now = timezone.now()
+    start, expires_at = _window(rule, now)
+    window_key = f"rl:{key}:{rule.seconds}:{start}"
+    if _uses_redis():
+        timeout = max(1, int((expires_at - now).total_seconds()) + 1)
+        cache.add(window_key, 0, timeout=timeout)
+        try:
+            return int(cache.incr(window_key))
+        except ValueError:  # expired between add and incr
+            cache.add(window_key, 1, timeout=timeout)
+            return 1
+    return _consume_in_table(window_key, expires_at, now)
+
+
+def _uses_redis() -> bool:
+    return "redis" in settings.CACHES.get("default", {}).get("BACKEND", "").lower()
+
+
+def _consume_in_table(window_key: str, expires_at: datetime, now: datetime) -> int:
+    from reportal.reports.models import RateLimitCounter
+
+    key = hashlib.sha256(window_key.encode()).hexdigest() if len(window_key) > 200 else window_key
+    with transaction.atomic():
+        if not RateLimitCounter.objects.filter(key=key).update(count=F("count") + 1):
+            try:
+                with transaction.atomic():
+                    RateLimitCounter.objects.create(key=key, count=1, expires_at=expires_at)
+                count = 1
+            except IntegrityError:  # another worker created it first; its row is ours to increment now
+                RateLimitCounter.objects.filter(key=key).update(count=F("count") + 1)
+                count = RateLimitCounter.objects.filter(key=key).values_list("count", flat=True).get()
+        else:
+            count = RateLimitCounter.objects.filter(key=key).values_list("count", flat=True).get()
+    if random.random() < 0.01:  # expired windows go away now and then, without a scheduled job
+        RateLimitCounter.objects.filter(expires_at__lt=now - timedelta(seconds=1)).delete()
+    return count

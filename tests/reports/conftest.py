@@ -1,0 +1,23 @@
+"""Fixtures of the intake tests: a portal in Spanish and English, made directly (the portal pages are tested elsewhere)."""
+
+from __future__ import annotations
+
+import pytest
+
+from reportal.portals.models import Portal
+
+
+def make_portal(slug: str = "gt", languages: list[str] | None = None, *, active: bool = True) -> Portal:
+    return Portal.objects.create(
+        slug=slug,
+        name=f"Portal {slug}",
+        display_name=f"Portal {slug.upper()}",
+        country_code=slug.upper()[:2],
+        languages=languages or ["es", "en"],
+        active=active,
+    )
+
+
+@pytest.fixture
+def portal(db) -> Portal:
+    return make_portal()
