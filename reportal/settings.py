@@ -257,6 +257,11 @@ REPORTAL_RATE_LIMIT = env_str("REPORTAL_RATE_LIMIT", "20/h")
 # Stricter limit when the proof-of-work challenge was not solved (JavaScript off) and for anonymous API callers.
 REPORTAL_RATE_LIMIT_NO_JS = env_str("REPORTAL_RATE_LIMIT_NO_JS", "5/h")
 REPORTAL_STATUS_RATE_LIMIT = env_str("REPORTAL_STATUS_RATE_LIMIT", "30/h")
+# Reports through the API per member key with the `report` scope (abuse desks send in bulk).
+REPORTAL_MEMBER_REPORT_RATE_LIMIT = env_str("REPORTAL_MEMBER_REPORT_RATE_LIMIT", "600/h")
+# Behind a reverse proxy: the header it sets to the client's address (its last value is used, only as input to
+# the rate limit's daily-salted HMAC). Empty: the connection's own address.
+REPORTAL_CLIENT_ADDRESS_HEADER = env_str("REPORTAL_CLIENT_ADDRESS_HEADER", "")
 # Where "Leave this site quickly" goes: a neutral page (a navigation, nothing loads from it on our pages).
 REPORTAL_QUICK_EXIT_URL = env_str("REPORTAL_QUICK_EXIT_URL", "https://www.bbc.com/weather")
 # Proof of work on the report form (altcha): the largest number the browser may have to try, and how long a
