@@ -121,3 +121,8 @@ def prune(keep_versions: int = 4) -> int:
         path.unlink(missing_ok=True)
         removed += 1
     return removed
+
+
+def warm(kind: str) -> list[Feed]:
+    """Render the full exports of the latest version now, so the first member after a publication does not wait."""
+    return [feed(kind, fmt) for fmt in formats.formats_for(kind)]

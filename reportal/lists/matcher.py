@@ -7,10 +7,13 @@ The matcher follows the latest publication, applying each new version's changes 
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from django.conf import settings
 
 from reportal.lists import publishing
 from reportal.lists.addresses import canonical_url, split_canonical
@@ -153,7 +156,15 @@ def check_canonical(canonical: str) -> CheckResult:
     return CheckResult(canonical_url=canonical, blocked=scope is not None, scope=scope, version=matcher.version)
 
 
+@functools.lru_cache(maxsize=65536)
+def _canonical_cached(raw_url: str, accept_private: bool) -> str:
+    return canonical_url(raw_url)[0]
+
+
 def check(raw_url: str) -> CheckResult:
-    """Whether an address is on the published list, after canonicalisation (raises AddressError for non-addresses)."""
-    canonical, _host = canonical_url(raw_url)
+    """Whether an address is on the published list, after canonicalisation (raises AddressError for non-addresses).
+
+    Canonical forms of recent addresses are remembered: a proxy sees the same popular addresses again and again.
+    """
+    canonical = _canonical_cached(raw_url, bool(getattr(settings, "REPORTAL_ACCEPT_PRIVATE_URLS", False)))
     return check_canonical(canonical)

@@ -44,7 +44,7 @@ class ListEntry(VersionedRow):
 
     address = models.TextField(help_text=_("Canonical address; for a whole-domain entry, the host name alone."))
     address_sha256 = models.CharField(max_length=64, db_index=True)
-    host = models.CharField(max_length=253, db_index=True)
+    host = models.CharField(max_length=253)
     scope = models.CharField(max_length=8, choices=Scope.choices, default=Scope.URL)
     category = models.CharField(max_length=64, blank=True)
     source = models.CharField(max_length=200, blank=True, help_text=_("The hotline or import that listed it."))
@@ -65,8 +65,7 @@ class ListEntry(VersionedRow):
         indexes = [
             models.Index(fields=["added_version"], name="lists_entry_added_v"),
             models.Index(fields=["removed_version"], name="lists_entry_removed_v"),
-            # Publishing finds what changed since the last version through these two small partial indexes.
-            models.Index(fields=["active"], condition=Q(added_version__isnull=True), name="lists_entry_pending_add"),
+            # Publishing finds new rows through added_version's index (NULLs are indexed), ended ones through this.
             models.Index(
                 fields=["added_version"],
                 condition=Q(active=False, removed_version__isnull=True),
@@ -97,7 +96,6 @@ class Keyword(VersionedRow):
         indexes = [
             models.Index(fields=["added_version"], name="lists_kw_added_v"),
             models.Index(fields=["removed_version"], name="lists_kw_removed_v"),
-            models.Index(fields=["active"], condition=Q(added_version__isnull=True), name="lists_kw_pending_add"),
             models.Index(
                 fields=["added_version"],
                 condition=Q(active=False, removed_version__isnull=True),

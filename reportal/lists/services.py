@@ -210,7 +210,8 @@ def check(raw_url: str) -> matcher.CheckResult:
 
 
 def keyword_sha256(term: str, language: str) -> str:
-    return sha256_hex(f"{language.strip().lower()}:{term.strip().casefold()}")
+    """The key of a term: language and term, whitespace collapsed and case folded, so variants do not list twice."""
+    return sha256_hex(f"{language.strip().lower()}:{' '.join(term.split()).casefold()}")
 
 
 def add_keyword(term: str, language: str, *, category: str = "", actor: Any | None = None) -> EntryChange:
@@ -235,7 +236,7 @@ def add_keyword(term: str, language: str, *, category: str = "", actor: Any | No
 
 
 def remove_keyword(term: str, language: str, *, actor: Any | None = None) -> int:
-    digest = keyword_sha256(" ".join(term.split()), language)
+    digest = keyword_sha256(term, language)
     with transaction.atomic():
         ended = list(Keyword.objects.select_for_update().filter(term_sha256=digest, active=True))
         for keyword in ended:

@@ -15,5 +15,7 @@ def publish_lists() -> dict[str, int | None]:
     for kind in (ListKind.URLS, ListKind.KEYWORDS):
         published = services.publish(kind, trigger="schedule", only_if_changed=True)
         versions[kind] = published.version if published else None
+        if published:
+            feeds.warm(kind)
     feeds.prune()
     return versions

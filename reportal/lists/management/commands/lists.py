@@ -139,6 +139,8 @@ class Command(BaseCommand):
                 f"Published {kind} version {published.version}: {published.entry_count} entries "
                 f"(+{published.added_count} -{published.removed_count})."
             )
+            rendered = feeds.warm(kind)
+            self.stdout.write(f"Rendered and signed {', '.join(f.fmt for f in rendered)} for members.")
 
     def do_check(self, options: dict[str, Any]) -> None:
         result = matcher.check(options["url"])
