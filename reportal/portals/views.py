@@ -196,11 +196,11 @@ def report(request: HttpRequest, slug: str, lang: str) -> HttpResponse:
             )
             return _report_form_page(request, portal, lang, form, status=429)
 
-        filled = form.filled_urls()
+        typed = form.url_values()
         try:
             result = intake.submit_report(
                 portal,
-                urls=[value for _index, value in filled],
+                urls=typed,  # blanks included: the service skips them and numbers errors by input position
                 seen_on=form.cleaned_data["seen_on"],
                 description=form.cleaned_data["description"],
                 email=form.cleaned_data["email"],
@@ -208,11 +208,7 @@ def report(request: HttpRequest, slug: str, lang: str) -> HttpResponse:
                 source="portal",
             )
         except intake.IntakeError as exc:
-            url_errors: dict[int, str] = {}
-            for position, message in exc.url_errors.items():
-                # The service numbers the addresses it got; map back to the input the reporter typed into.
-                index = filled[position][0] if 0 <= position < len(filled) else 0
-                url_errors[index] = str(message)
+            url_errors = {pos: str(msg) for pos, msg in exc.url_errors.items() if 0 <= pos < len(typed)}
             for field, messages in exc.field_errors.items():
                 target = field if field in form.fields else None
                 for message in messages:

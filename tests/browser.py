@@ -1,0 +1,106 @@
+"""Shared Playwright set-up for browser tests: Debian's Chromium, loopback only.
+
+Use in a test module:
+    from tests.browser import browser, page, page_no_js  # noqa: F401  (pytest fixtures)
+and mark the tests `@pytest.mark.browser`. They need `live_server` and a transactional database.
+`compressed_live_server` serves like production (whitenoise with precompressed static files) for size checks.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = os.environ.get("REPORTAL_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+# Sync Playwright runs an event loop in the test thread; Django's ORM refuses to run there unless told.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def launch_browser(playwright: Any) -> Any:
+    """Debian's Chromium, headless, with nothing phoning home."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing; install Debian's chromium package (apt-get install -y chromium).")
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        instance = launch_browser(playwright)
+        yield instance
+        instance.close()
+
+
+def _new_page(browser: Any, **context_options: Any) -> Iterator[Any]:
+    context = browser.new_context(**context_options)
+    # Belt and braces: anything that is not loopback fails instead of leaving the machine.
+    context.route(
+        lambda url: not url.startswith(("http://localhost", "http://127.0.0.1", "http://[::1]")),
+        lambda route: route.abort(),
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A page with JavaScript on."""
+    yield from _new_page(browser)
+
+
+@pytest.fixture
+def page_no_js(browser: Any) -> Iterator[Any]:
+    """A page with JavaScript off, as some reporters (or Tor's safest mode) browse."""
+    yield from _new_page(browser, java_script_enabled=False)
+
+
+@pytest.fixture
+def compressed_live_server(settings: Any, tmp_path: Path, transactional_db: None) -> Iterator[str]:
+    """A live server like production: whitenoise serving collected, precompressed static files; returns its URL."""
+    from django.core.management import call_command
+    from django.db import connections
+    from django.test.testcases import LiveServerThread
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = False
+    settings.WHITENOISE_AUTOREFRESH = False
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+    overrides = {c.alias: c for c in connections.all() if c.vendor == "sqlite" and c.is_in_memory_db()}
+    thread = LiveServerThread("localhost", static_handler=lambda handler: handler, connections_override=overrides)
+    thread.daemon = True
+    for conn in overrides.values():
+        conn.inc_thread_sharing()
+    thread.start()
+    thread.is_ready.wait()
+    if thread.error:
+        raise thread.error
+    try:
+        yield f"http://localhost:{thread.port}"
+    finally:
+        thread.terminate()
+        for conn in overrides.values():
+            conn.dec_thread_sharing()
+        shutil.rmtree(settings.STATIC_ROOT, ignore_errors=True)
