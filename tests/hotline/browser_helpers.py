@@ -1,4 +1,4 @@
-"""Debian's Chromium through Playwright, and the staff sign-in steps (password, TOTP, recovery codes, new password)."""
+"""The staff sign-in steps in a browser: password, TOTP code, recovery codes, the forced new password."""
 
 from __future__ import annotations
 
@@ -8,17 +8,6 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.management import call_command
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from reportal.reports.models import ItemStatus, ReportedUrl
+from tests.browser import launch_browser
 from tests.fakes.website import running_website
 
-from .browser_helpers import CHROMIUM, CHROMIUM_ARGS, create_staff_by_command, sign_in
+from .browser_helpers import create_staff_by_command, sign_in
 from .factories import portal, report_item
 from .images import drawn_image, page_with_images
 
@@ -64,8 +65,7 @@ def _report_through_the_portal(url: str) -> ReportedUrl:
     return ReportedUrl.objects.get(pk=result.addresses[0].item_id)
 
 
-def test_analyst_assesses_a_reported_page_without_touching_the_site(live_server, test_site, monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop beside the ORM
+def test_analyst_assesses_a_reported_page_without_touching_the_site(live_server, test_site):
     from playwright.sync_api import sync_playwright
 
     item = _report_through_the_portal(test_site.url("/gallery"))
@@ -76,7 +76,7 @@ def test_analyst_assesses_a_reported_page_without_touching_the_site(live_server,
     requested: list[str] = []
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_browser(playwright)
         try:
             ana_page = browser.new_context().new_page()
             bea_page = browser.new_context().new_page()
