@@ -302,6 +302,9 @@ REPORTAL_CLAIM_MINUTES = env_int("REPORTAL_CLAIM_MINUTES", 30)
 REPORTAL_SECOND_OPINION_SHARE = env_float("REPORTAL_SECOND_OPINION_SHARE", 0.1)
 REPORTAL_BREAK_MINUTES = env_int("REPORTAL_BREAK_MINUTES", 50)
 REPORTAL_DAILY_LIMIT_MINUTES = env_int("REPORTAL_DAILY_LIMIT_MINUTES", 240)
+# Reporter e-mails the broker or the mail server missed are sent again; expired evidence is deleted.
+CELERY_BEAT_SCHEDULE["hotline-feedback-sweep"] = {"task": "hotline.feedback_sweep", "schedule": 300.0}
+CELERY_BEAT_SCHEDULE["hotline-purge-evidence"] = {"task": "hotline.purge_expired_evidence", "schedule": 3600.0}
 REPORTAL_BASE_URL = env_str("REPORTAL_BASE_URL", "http://127.0.0.1:8000")
 
 # --- Hash banks and matching (reportal.hashes) ---------------------------------------------------------------

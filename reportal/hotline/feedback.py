@@ -6,10 +6,12 @@ They never name the reported address: a reporter should not be sent the link aga
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -27,6 +29,10 @@ FEEDBACK_OUTCOMES = {
 }
 
 
+SWEEP_DAYS = 7
+STALE_ATTEMPT = timedelta(minutes=15)
+
+
 def wants_feedback(event: ItemEvent) -> bool:
     return event.to_status in FEEDBACK_OUTCOMES
 
@@ -42,6 +48,21 @@ def send_for_event(event_id: int) -> int:
         if _send_once(report, event, outcome):
             sent += 1
     return sent
+
+
+def sweep(days: int = SWEEP_DAYS) -> int:
+    """Send what was missed: outcomes of the last `days` whose e-mails never went (broker down, SMTP refused)."""
+    now = timezone.now()
+    # A row left unsent for this long belongs to an attempt that died mid-way; it must not block a retry.
+    ReporterFeedback.objects.filter(sent_at__isnull=True, created_at__lt=now - STALE_ATTEMPT).delete()
+    with_address = Report.objects.filter(items=OuterRef("item_id")).exclude(email_encrypted="")
+    events = (
+        ItemEvent.objects.filter(at__gte=now - timedelta(days=days), to_status__in=list(FEEDBACK_OUTCOMES))
+        .filter(Exists(with_address))
+        .order_by("at")
+        .values_list("pk", flat=True)
+    )
+    return sum(send_for_event(event_id) for event_id in events)
 
 
 def _send_once(report: Report, event: ItemEvent, outcome: str) -> bool:

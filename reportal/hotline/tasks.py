@@ -20,6 +20,12 @@ def send_reporter_feedback(event_id: int) -> int:
     return feedback.send_for_event(event_id)
 
 
+@shared_task(name="hotline.feedback_sweep")
+def feedback_sweep() -> int:
+    """Periodic: send reporter e-mails that a broker or mail-server outage left unsent."""
+    return feedback.sweep()
+
+
 @shared_task(name="hotline.purge_expired_evidence")
 def purge_expired_evidence() -> int:
     return evidence.purge_expired()

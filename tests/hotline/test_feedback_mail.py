@@ -12,7 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from reportal import crypto
-from reportal.hotline import claims
+from reportal.hotline import claims, feedback
 from reportal.hotline.assessment import Decision, assess_item
 from reportal.hotline.models import ReporterFeedback
 from reportal.reports.lifecycle import change_status
@@ -131,3 +131,14 @@ def test_mail_server_down_does_not_undo_the_decision(settings, django_capture_on
     item.refresh_from_db()
     assert item.status == ItemStatus.NOT_ACTIONABLE
     assert not ReporterFeedback.objects.filter(item=item, sent_at__isnull=False).exists()  # left for a retry
+
+    # The mail server is back: the periodic sweep sends what was missed, once.
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=settings.EMAIL_PORT)
+    controller.start()
+    try:
+        assert feedback.sweep() == 1
+        assert feedback.sweep() == 0
+    finally:
+        controller.stop()
+    assert [recipients for recipients, _message in inbox.messages] == [["rep@example.test"]]
