@@ -67,9 +67,10 @@ class Matcher:
 
     def match(self, canonical: str) -> str | None:
         """The scope of the entry that blocks this canonical URL, or None."""
-        host, hostport, rest = split_canonical(canonical)
-        if hostport + rest in self.exact:
+        tail = canonical.partition("://")[2]
+        if tail in self.exact:  # the common case first, without splitting the address
             return Scope.URL
+        host, hostport, rest = split_canonical(canonical)
         rests = self.prefixes.get(hostport)
         if rests:
             for prefix in rests:

@@ -10,6 +10,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from reportal.access import public_page
+from reportal.portals.languages import is_rtl, native_name, negotiate
 from reportal.portals.models import Portal
 
 
@@ -17,37 +18,36 @@ def _language(request: HttpRequest, portal: Portal) -> str:
     """?lang= if the portal offers it, else the browser's first language the portal offers, else its default."""
     offered = list(portal.languages or [settings.LANGUAGE_CODE])
     asked = request.GET.get("lang", "")
-    if asked in offered:
-        return asked
-    for part in request.headers.get("Accept-Language", "").split(","):
-        code = part.split(";")[0].strip().lower()
-        for candidate in (code, code.split("-")[0]):
-            if candidate in offered:
-                return candidate
-    return portal.default_language
+    return asked if asked in offered else negotiate(request, offered)
 
 
 @public_page
 @require_safe
 def blocked_page(request: HttpRequest, slug: str) -> HttpResponse:
-    portal = Portal.objects.filter(slug=slug, active=True).first()
+    # The query string is read for the language only: whatever else an ISP appends (the address) is never shown.
+    portal = Portal.objects.filter(slug=slug, active=True).prefetch_related("helplines").first()
     if portal is None:
         raise Http404("No such portal.")
-    language = _language(request, portal)
-    with translation.override(language):
+    lang = _language(request, portal)
+    with translation.override(lang):
         response = render(
             request,
             "lists/blocked.html",
             {
                 "portal": portal,
-                "language": language,
-                "bidi": language in settings.LANGUAGES_BIDI,
+                "lang": lang,
+                "rtl": is_rtl(lang),
+                "page": "blocked",
+                "language_switch": [
+                    {"code": code, "name": native_name(code), "url": f"?lang={code}"}
+                    for code in portal.languages
+                    if code != lang
+                ],
                 "helplines": list(portal.helplines.all()),
-                "languages": [(code, dict(settings.LANGUAGES).get(code, code)) for code in portal.languages],
                 "hotline": settings.REPORTAL_HOTLINE_NAME,
             },
         )
-    response["Content-Language"] = language
+    response["Content-Language"] = lang
     response["Cache-Control"] = "public, max-age=300"
     patch_vary_headers(response, ["Accept-Language"])
     return response
