@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("staff/", include("reportal.accounts.urls")),
+    path("workbench/removal/", include("reportal.actions.urls")),
     path("workbench/", include("reportal.hotline.urls")),
     path("", include("reportal.hashes.urls")),  # HMA-compatible /h/, /m/, /c/
     path("", include("reportal.lists.urls")),

@@ -1,0 +1,10 @@
+from django.urls import path, re_path
+
+from reportal.actions import views
+
+app_name = "actions"
+
+urlpatterns = [
+    path("", views.removal_overview, name="removal"),
+    re_path(r"^case/(?P<item_id>[0-9]+)\.(?P<fmt>csv|json)$", views.case_export, name="case_export"),
+]

@@ -1,0 +1,80 @@
+"""Staff pages of the actions stage: time-to-removal figures, open cases, and case exports for the police."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from reportal.access import HOTLINE_ROLES, Role, can_view_item, require_staff, visible_portal_ids
+from reportal.actions import casefile
+from reportal.actions.models import DeliveryState, Monitor, MonitorState, Notice
+from reportal.actions.removal import time_to_removal_stats
+from reportal.reports.models import ReportedUrl
+
+PERIODS = (30, 90, 365)
+
+
+def _audit(user: object, action: str, obj: object = None, **details: object) -> None:
+    from reportal.audit.services import record
+
+    record(user, action, obj, **details)
+
+
+@require_staff(Role.ANALYST, Role.SENIOR, Role.ADMIN, Role.PARTNER)
+def removal_overview(request: HttpRequest) -> HttpResponse:
+    try:
+        days = int(request.GET.get("days", "90"))
+    except ValueError:
+        days = 90
+    days = days if days in PERIODS else 90
+    portals = visible_portal_ids(request.user)
+    since = timezone.now() - timedelta(days=days)
+    groups = [
+        (_("By portal"), _("Portal"), time_to_removal_stats(group_by="portal", portal_ids=portals, since=since)),
+        (
+            _("By hosting country"),
+            _("Country"),
+            time_to_removal_stats(group_by="country", portal_ids=portals, since=since),
+        ),
+        (
+            _("By host network"),
+            _("Network"),
+            time_to_removal_stats(group_by="network", portal_ids=portals, since=since),
+        ),
+    ]
+    monitors = Monitor.objects.filter(state=MonitorState.LIVE)
+    attention = Notice.objects.filter(state__in=(DeliveryState.FAILED, DeliveryState.WAITING_CONTACT))
+    if portals is not None:
+        monitors = monitors.filter(item__portal_id__in=portals)
+        attention = attention.filter(item__portal_id__in=portals)
+    _audit(request.user, "actions.view_removal_figures", days=days)
+    return render(
+        request,
+        "actions/removal.html",
+        {
+            "groups": groups,
+            "days": days,
+            "periods": PERIODS,
+            "live_count": monitors.count(),
+            "attention": attention.select_related("item").order_by("-created_at")[:50],
+        },
+    )
+
+
+@require_staff(*HOTLINE_ROLES)
+def case_export(request: HttpRequest, item_id: int, fmt: str) -> HttpResponse:
+    item = get_object_or_404(ReportedUrl.objects.select_related("portal"), pk=item_id)
+    if not can_view_item(request.user, item):
+        raise Http404
+    _audit(request.user, "actions.export_case", item, format=fmt)
+    name = f"case-{casefile.reference_of(item).lower()}.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(casefile.case_csv([item]), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(casefile.case_json([item]), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
