@@ -74,10 +74,7 @@ class Matcher:
         rests = self.prefixes.get(hostport)
         if rests:
             for prefix in rests:
-                # A path prefix matches on a segment boundary: /a/ covers /a/b, /a covers /a?x but not /ab.
-                if rest.startswith(prefix) and (
-                    len(rest) == len(prefix) or prefix[-1] in "/?=&" or rest[len(prefix)] in "/?#"
-                ):
+                if _covers(prefix, rest):
                     return Scope.PREFIX
         domains = self.domains
         if domains:
@@ -94,6 +91,18 @@ class Matcher:
     def load(self, rows: Iterable[tuple[str, str]]) -> None:
         for scope, address in rows:
             self.add(scope, address)
+
+
+def _covers(prefix: str, rest: str) -> bool:
+    # A path prefix matches on a segment boundary: /a/ covers /a/b, /a covers /a?x but not /ab.
+    return rest.startswith(prefix) and (len(rest) == len(prefix) or prefix[-1] in "/?=&" or rest[len(prefix)] in "/?#")
+
+
+def prefix_covers(prefix_url: str, canonical: str) -> bool:
+    """Whether a prefix entry (a canonical URL) covers a canonical address, ignoring the scheme."""
+    _h, prefix_hostport, prefix_rest = split_canonical(prefix_url)
+    _h, hostport, rest = split_canonical(canonical)
+    return prefix_hostport == hostport and _covers(prefix_rest, rest)
 
 
 def build(version: int | None = None) -> Matcher:

@@ -9,14 +9,24 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from reportal.lists import auditing, matcher, publishing
-from reportal.lists.addresses import AddressError, ListAddress, canonical_url, list_address, sha256_hex
+from reportal.lists.addresses import (
+    AddressError,
+    ListAddress,
+    canonical_url,
+    list_address,
+    sha256_hex,
+    split_canonical,
+)
 from reportal.lists.models import Keyword, ListEntry, ListKind, Publication, Scope
 
 __all__ = [
     "AddressError",
     "EntryChange",
+    "ListedPeriod",
+    "entries_for",
     "add_entry",
     "add_keyword",
     "check",
@@ -245,3 +255,47 @@ def remove_keyword(term: str, language: str, *, actor: Any | None = None) -> int
             keyword.save(update_fields=["active", "removed_at"])
             auditing.record("lists.keyword_removed", actor=actor, obj=keyword)
     return len(ended)
+
+
+@dataclass(frozen=True)
+class ListedPeriod:
+    """One period of an entry that covers an address, for the analyst's history of the item."""
+
+    address: str
+    scope: str
+    category: str
+    active: bool
+    added_at: Any
+    removed_at: Any | None
+
+    def __str__(self) -> str:
+        values = {
+            "address": self.address,
+            "scope": Scope(self.scope).label,
+            "added": f"{self.added_at:%Y-%m-%d}",
+            "removed": f"{self.removed_at:%Y-%m-%d}" if self.removed_at else "",
+        }
+        if self.active:
+            return _("On the URL list since %(added)s: %(address)s (%(scope)s).") % values
+        return _("Was on the URL list from %(added)s to %(removed)s: %(address)s (%(scope)s).") % values
+
+
+def entries_for(canonical: str, *, host: str = "", limit: int = 20) -> list[ListedPeriod]:
+    """Entries, live and ended, that cover this address: the address itself, a prefix of it, or its domain."""
+    if not host:
+        host = split_canonical(canonical)[0]
+    labels = host.split(".")
+    domains = [".".join(labels[i:]) for i in range(len(labels))]
+    covering = (
+        Q(address_sha256=sha256_hex(canonical))
+        | Q(scope=Scope.DOMAIN, address__in=domains)
+        | Q(scope=Scope.PREFIX, host=host)
+    )
+    periods = []
+    for entry in ListEntry.objects.filter(covering).order_by("-pk")[: limit * 2]:
+        if entry.scope == Scope.PREFIX and not matcher.prefix_covers(entry.address, canonical):
+            continue
+        periods.append(
+            ListedPeriod(entry.address, entry.scope, entry.category, entry.active, entry.added_at, entry.removed_at)
+        )
+    return periods[:limit]

@@ -77,3 +77,21 @@ def test_check_command(published, capsys):
     assert "BLOCKED" in capsys.readouterr().out
     call_command("lists", "check", "http://fine.test/")
     assert "not blocked" in capsys.readouterr().out
+
+
+def test_entries_for_an_item_show_what_covers_it_with_history():
+    services.add_entry("abuse.example.test", "domain", category="A")
+    services.add_entry("http://abuse.example.test/gallery/", "prefix")
+    services.add_entry("http://abuse.example.test/gallery/2", "url")
+    services.remove_entry("http://abuse.example.test/gallery/2")
+    services.add_entry("http://abuse.example.test/other/", "prefix")  # does not cover the address
+    periods = services.entries_for("http://www.abuse.example.test/gallery/2", host="www.abuse.example.test")
+    assert [(p.scope, p.active) for p in periods] == [("domain", True)]
+    periods = services.entries_for("http://abuse.example.test/gallery/2")
+    assert [(p.address, p.active) for p in periods] == [
+        ("http://abuse.example.test/gallery/2", False),
+        ("http://abuse.example.test/gallery/", True),
+        ("abuse.example.test", True),
+    ]
+    assert str(periods[0]).startswith("Was on the URL list from ")
+    assert "The whole domain and its subdomains" in str(periods[2])
