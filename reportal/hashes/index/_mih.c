@@ -93,9 +93,39 @@ typedef struct {
     size_t q_begin, q_end;
     int64_t *counts; /* shared, one per query */
     results_t res;
-    uint32_t *cand;
-    size_t cand_cap;
+    struct scratch *scratch;
 } search_job;
+
+/* Per-thread buffers, kept between calls (a fresh 300 KB allocation per look-up costs page faults). */
+typedef struct scratch {
+    uint32_t *cand;
+    uint8_t *cand_chunk;
+    size_t cand_cap;
+    uint32_t keys[NCHUNKS * MAX_PROBES];
+    uint8_t probe_chunk[NCHUNKS * MAX_PROBES];
+    uint32_t range_start[NCHUNKS * MAX_PROBES];
+    uint32_t range_end[NCHUNKS * MAX_PROBES];
+    uint8_t range_chunk[NCHUNKS * MAX_PROBES];
+} scratch_t;
+
+static pthread_key_t scratch_key;
+
+static void free_scratch(void *p) {
+    scratch_t *s = (scratch_t *)p;
+    if (!s) return;
+    free(s->cand);
+    free(s->cand_chunk);
+    free(s);
+}
+
+static scratch_t *thread_scratch(void) {
+    scratch_t *s = pthread_getspecific(scratch_key);
+    if (!s) {
+        s = calloc(1, sizeof(scratch_t));
+        if (s && pthread_setspecific(scratch_key, s) != 0) { free(s); s = NULL; }
+    }
+    return s;
+}
 
 static size_t make_probes(uint32_t q, int w, int r, uint32_t *keys) {
     size_t n = 0;
@@ -120,60 +150,99 @@ static void scan(const uint8_t *hashes, uint64_t n, uint64_t base, const uint8_t
     }
 }
 
+static int grow_scratch(scratch_t *job, size_t need) {
+    if (need <= job->cand_cap) return 1;
+    size_t cap = job->cand_cap * 2 > need ? job->cand_cap * 2 : need + 4096;
+    uint32_t *p = realloc(job->cand, cap * sizeof(uint32_t));
+    if (!p) return 0;
+    job->cand = p;
+    uint8_t *q = realloc(job->cand_chunk, cap);
+    if (!q) return 0;
+    job->cand_chunk = q;
+    job->cand_cap = cap;
+    return 1;
+}
+
+/*
+ * Multi-index search in stages over all 11 chunks at once, so that each stage issues hundreds of independent
+ * memory reads (prefetches) before it needs the first of them: the tables are far larger than the caches and
+ * a look-up is bound by memory latency, not by arithmetic.
+ */
+static void search_mih(search_job *sj, const uint8_t *query) {
+    scratch_t *job = sj->scratch;
+    const search_ctx *c = sj->ctx;
+    int d = c->max_distance, r = d / NCHUNKS, w = c->width;
+    size_t nb = (size_t)1 << w;
+    results_t *res = &sj->res;
+    uint32_t qk[NCHUNKS];
+    size_t np = 0;
+    for (int ch = 0; ch < NCHUNKS; ch++) {
+        qk[ch] = chunk_key(query, ch, w);
+        size_t k = make_probes(qk[ch], w, r, job->keys + np);
+        /* stage 1: the offsets of every probe */
+        const uint32_t *off = c->offsets + (size_t)ch * (nb + 1);
+        for (size_t i = np; i < np + k; i++) {
+            job->probe_chunk[i] = (uint8_t)ch;
+            __builtin_prefetch(off + job->keys[i]);
+        }
+        np += k;
+    }
+    /* stage 2: bucket bounds; prefetch the start of each non-empty bucket */
+    size_t nr = 0, total = 0;
+    for (size_t i = 0; i < np; i++) {
+        int ch = job->probe_chunk[i];
+        const uint32_t *off = c->offsets + (size_t)ch * (nb + 1);
+        uint32_t s = off[job->keys[i]], e = off[job->keys[i] + 1];
+        if (e > s) {
+            job->range_start[nr] = s;
+            job->range_end[nr] = e;
+            job->range_chunk[nr] = (uint8_t)ch;
+            nr++;
+            total += e - s;
+            __builtin_prefetch(c->tables + (size_t)ch * c->n_main + s);
+        }
+    }
+    if (!grow_scratch(job, total)) { res->failed = 1; return; }
+    /* stage 3: candidate positions; prefetch their hashes */
+    size_t nc = 0;
+    for (size_t i = 0; i < nr; i++) {
+        const uint32_t *tab = c->tables + (size_t)job->range_chunk[i] * c->n_main;
+        for (uint32_t p = job->range_start[i]; p < job->range_end[i]; p++) {
+            uint32_t pos = tab[p];
+            job->cand[nc] = pos;
+            job->cand_chunk[nc] = job->range_chunk[i];
+            nc++;
+            __builtin_prefetch(c->hashes + (size_t)pos * HASH_BYTES);
+        }
+    }
+    /* stage 4: verify on all 256 bits; report each hit from the first chunk that could have found it */
+    for (size_t i = 0; i < nc; i++) {
+        uint32_t pos = job->cand[i];
+        const uint8_t *h = c->hashes + (size_t)pos * HASH_BYTES;
+        int dist = hamming256(h, query);
+        if (dist > d || is_dead(c->dead, c->dead_bits, pos)) continue;
+        int ch = job->cand_chunk[i], earlier = 0;
+        for (int e2 = 0; e2 < ch && !earlier; e2++) earlier = __builtin_popcount(chunk_key(h, e2, w) ^ qk[e2]) <= r;
+        if (!earlier) emit(res, pos, dist);
+    }
+}
+
 static void search_one(search_job *job, const uint8_t *query) {
     const search_ctx *c = job->ctx;
     int d = c->max_distance;
-    int r = d / NCHUNKS;
-    results_t *res = &job->res;
     if (c->n_main > 0) {
-        if (r > MAX_RADIUS || c->width <= 0) {
-            scan(c->hashes, c->n_main, 0, query, d, c->dead, c->dead_bits, res);
-        } else {
-            int w = c->width;
-            size_t nb = (size_t)1 << w;
-            uint32_t qk[NCHUNKS];
-            uint32_t keys[MAX_PROBES];
-            for (int ch = 0; ch < NCHUNKS; ch++) qk[ch] = chunk_key(query, ch, w);
-            for (int ch = 0; ch < NCHUNKS; ch++) {
-                const uint32_t *off = c->offsets + (size_t)ch * (nb + 1);
-                const uint32_t *tab = c->tables + (size_t)ch * c->n_main;
-                size_t np = make_probes(qk[ch], w, r, keys);
-                for (size_t k = 0; k < np; k++) __builtin_prefetch(off + keys[k]);
-                size_t nc = 0;
-                for (size_t k = 0; k < np; k++) {
-                    uint32_t s = off[keys[k]], e = off[keys[k] + 1];
-                    if (e <= s) continue;
-                    if (nc + (e - s) > job->cand_cap) {
-                        size_t cap = job->cand_cap * 2 + (e - s) + 1024;
-                        uint32_t *p = realloc(job->cand, cap * sizeof(uint32_t));
-                        if (!p) { res->failed = 1; return; }
-                        job->cand = p;
-                        job->cand_cap = cap;
-                    }
-                    for (uint32_t p = s; p < e; p++) {
-                        uint32_t pos = tab[p];
-                        job->cand[nc++] = pos;
-                        __builtin_prefetch(c->hashes + (size_t)pos * HASH_BYTES);
-                    }
-                }
-                for (size_t i = 0; i < nc; i++) {
-                    uint32_t pos = job->cand[i];
-                    const uint8_t *h = c->hashes + (size_t)pos * HASH_BYTES;
-                    int dist = hamming256(h, query);
-                    if (dist > d || is_dead(c->dead, c->dead_bits, pos)) continue;
-                    int earlier = 0;
-                    for (int e2 = 0; e2 < ch && !earlier; e2++)
-                        earlier = __builtin_popcount(chunk_key(h, e2, w) ^ qk[e2]) <= r;
-                    if (!earlier) emit(res, pos, dist);
-                }
-            }
-        }
+        if (d / NCHUNKS > MAX_RADIUS || c->width <= 0)
+            scan(c->hashes, c->n_main, 0, query, d, c->dead, c->dead_bits, &job->res);
+        else
+            search_mih(job, query);
     }
-    if (c->n_side > 0) scan(c->side, c->n_side, c->n_main, query, d, c->dead, c->dead_bits, res);
+    if (c->n_side > 0) scan(c->side, c->n_side, c->n_main, query, d, c->dead, c->dead_bits, &job->res);
 }
 
 static void *search_worker(void *arg) {
     search_job *job = (search_job *)arg;
+    job->scratch = thread_scratch();
+    if (!job->scratch) { job->res.failed = 1; return NULL; }
     for (size_t q = job->q_begin; q < job->q_end && !job->res.failed; q++) {
         size_t before = job->res.len;
         search_one(job, job->ctx->queries + q * HASH_BYTES);
@@ -349,6 +418,7 @@ static PyObject *py_search(PyObject *self, PyObject *args) {
     if (!jobs || !counts) { PyErr_NoMemory(); goto done; }
     for (int t = 0; t < nthreads; t++) {
         jobs[t].ctx = &ctx;
+        jobs[t].scratch = NULL;
         jobs[t].q_begin = m * (size_t)t / (size_t)nthreads;
         jobs[t].q_end = m * (size_t)(t + 1) / (size_t)nthreads;
         jobs[t].counts = counts;
@@ -389,7 +459,6 @@ done:
         for (int t = 0; t < nthreads; t++) {
             free(jobs[t].res.pos);
             free(jobs[t].res.dist);
-            free(jobs[t].cand);
         }
         free(jobs);
     }
@@ -408,6 +477,7 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_mih", "Multi-index 
                                    methods};
 
 PyMODINIT_FUNC PyInit__mih(void) {
+    if (pthread_key_create(&scratch_key, free_scratch) != 0) return PyErr_NoMemory();
     PyObject *mod = PyModule_Create(&module);
     if (!mod) return NULL;
     PyModule_AddIntConstant(mod, "NCHUNKS", NCHUNKS);

@@ -26,6 +26,7 @@ from reportal.hashes.index import _mih  # type: ignore[attr-defined]
 from reportal.hashes.index.storage import IndexFileError, read_arrays, write_arrays
 
 NCHUNKS = 11
+MAX_CHUNK_BITS = 23
 HASH_BYTES = 32
 MAX_DISTANCE = 256
 DEFAULT_MAX_DISTANCE = 31
@@ -46,7 +47,7 @@ def default_threads() -> int:
 
 def chunk_width(n: int) -> int:
     """Bits per chunk key for n stored hashes: about one stored hash per key, at most 23 (11 x 23 <= 256)."""
-    return int(min(23, max(4, int(np.ceil(np.log2(max(n, 2)))))))
+    return int(min(MAX_CHUNK_BITS, max(4, int(np.ceil(np.log2(max(n, 2)))))))
 
 
 def as_hash_matrix(hashes: Any) -> np.ndarray:
@@ -97,12 +98,12 @@ _EMPTY_MAIN = _Main(
 )
 
 
-def build_main(ids: np.ndarray, hashes: np.ndarray, threads: int | None = None) -> _Main:
+def build_main(ids: np.ndarray, hashes: np.ndarray, threads: int | None = None, chunk_bits: int | None = None) -> _Main:
     """Build the chunk tables for these entries (releases the GIL; uses `threads` cores)."""
     n = int(ids.size)
     if n == 0:
         return _EMPTY_MAIN
-    width = chunk_width(n)
+    width = chunk_bits or chunk_width(n)
     offsets = np.empty(NCHUNKS * ((1 << width) + 1), dtype=np.uint32)
     tables = np.empty(NCHUNKS * n, dtype=np.uint32)
     hashes = np.ascontiguousarray(hashes, dtype=np.uint8)
@@ -141,9 +142,19 @@ class PDQIndex:
     Thread-safe: searches run without the GIL and without a lock held, on a consistent snapshot.
     """
 
-    def __init__(self, *, merge_threshold: int = DEFAULT_MERGE_THRESHOLD, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        merge_threshold: int = DEFAULT_MERGE_THRESHOLD,
+        threads: int | None = None,
+        chunk_bits: int | None = None,
+    ) -> None:
+        if chunk_bits is not None and not 1 <= chunk_bits <= MAX_CHUNK_BITS:
+            raise ValueError(f"chunk_bits must be between 1 and {MAX_CHUNK_BITS}.")
         self.merge_threshold = merge_threshold
         self.threads = threads or default_threads()
+        # Bits per chunk key; None picks about log2(n) at each build (tests pin it to cover every width).
+        self.chunk_bits = chunk_bits
         self.meta: dict[str, Any] = {}
         self._lock = threading.RLock()
         self._main = _EMPTY_MAIN
@@ -163,7 +174,7 @@ class PDQIndex:
         """An index holding these entries, built in one pass (the fastest way to index many hashes)."""
         index = cls(**kwargs)
         ids_arr, hashes_arr = _check_entries(ids, hashes)
-        index._main = build_main(ids_arr, hashes_arr, index.threads)
+        index._main = build_main(ids_arr, hashes_arr, index.threads, index.chunk_bits)
         index._dead = np.zeros(_bitmap_bytes(index._main.size), dtype=np.uint8)
         index._high_water = int(ids_arr.max()) if ids_arr.size else 0
         return index
@@ -365,7 +376,7 @@ class PDQIndex:
                 alive[: bits.size] = bits == 0
             hashes = np.concatenate([main.hashes, snap.side_hashes[: snap.n_side]])[alive]
             ids = np.concatenate([main.ids, snap.side_ids[: snap.n_side]])[alive]
-            built = build_main(ids, hashes, self.threads)
+            built = build_main(ids, hashes, self.threads, self.chunk_bits)
             with self._lock:
                 # Entries added while building stay in the side buffer, with their tombstones.
                 rest = self._n_side - snap.n_side
