@@ -299,7 +299,7 @@ def member_for_request(request: HttpRequest, scope: str) -> Any | None:
     A live key without the scope is refused here too, and the attempt is audited.
     """
     check = check_member_key(key_from_request(request), scope)
-    if check.member is None:
+    if check.member is None or check.key is None:
         return None
     if not check.has_scope:
         _audit_denial(request, check.member, "scope", scope=scope, key=check.key.prefix)
@@ -375,7 +375,8 @@ class StaffSessionAuth(APIKeyCookie):
             return None
         user = request.user
         role = staff_role(user)
-        if role is None or _profile(user).must_change_password:
+        profile = _profile(user)
+        if role is None or profile is None or profile.must_change_password:
             return None
         if str(role) not in self.roles:
             _audit_denial(request, user, "role", required=list(self.roles))
@@ -421,7 +422,7 @@ class MemberKeyAuth(AuthBase):
                 raise HttpError(403, _("Your role may not use this endpoint."))
             return user
         check = check_member_key(key, self.scope)
-        if check.member is None:
+        if check.member is None or check.key is None:
             return None
         request.member = check.member  # type: ignore[attr-defined]
         if not check.has_scope:

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from reportal.accounts.models import ApiKey, Member, StaffProfile, StaffToken
+from reportal.audit.services import record
 
 
 @admin.register(StaffProfile)
@@ -9,6 +10,22 @@ class StaffProfileAdmin(admin.ModelAdmin):
     list_filter = ["role", "disabled"]
     filter_horizontal = ["portals"]
     readonly_fields = ["user", "role", "must_change_password", "created_at", "updated_at"]  # roles change via services
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False  # staff are made by `reportal staff create`, which sets up the second factor
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        super().save_related(request, form, formsets, change)
+        record(
+            request.user,
+            "staff.profile_changed",
+            form.instance.user,
+            username=form.instance.user.get_username(),
+            fields=sorted(form.changed_data),
+            disabled=form.instance.disabled,
+            portals=sorted(p.slug for p in form.instance.portals.all()),
+            via="admin",
+        )
 
 
 @admin.register(Member)

@@ -111,4 +111,4 @@ class ApiKey(models.Model):
 
     @staticmethod
     def valid_scopes() -> set[str]:
-        return {str(s) for s in Scope}
+        return {str(s) for s in Scope.values}

@@ -141,9 +141,9 @@ def create_staff(
     password = password or generate_password()
     user = user_model(username=username, is_active=True)
     validate_password(password, user)
-    user.is_staff = checked_role == Role.ADMIN  # hotline admins use the (read-only for audit) Django admin
     user.set_password(password)
     user.save()
+    sync_admin_access(user, checked_role)
     profile = StaffProfile.objects.create(
         user=user,
         role=checked_role,
@@ -211,8 +211,7 @@ def set_role(username: str, role: str, portals: Iterable[Any] = (), *, actor: An
     profile.role = new_role
     profile.save()
     profile.portals.set(portal_list)
-    user.is_staff = new_role == Role.ADMIN
-    user.save(update_fields=["is_staff"])
+    sync_admin_access(user, new_role)
     record(
         actor,
         "staff.role_changed",
@@ -223,6 +222,38 @@ def set_role(username: str, role: str, portals: Iterable[Any] = (), *, actor: An
         portals=sorted(p.slug for p in portal_list),
     )
     return user
+
+
+ADMIN_GROUP = "hotline admins"
+# What hotline admins may do in the Django admin: read the audit log; read members, keys and staff; edit profiles.
+ADMIN_PERMISSIONS = (
+    ("audit", "view_auditentry"),
+    ("accounts", "view_staffprofile"),
+    ("accounts", "change_staffprofile"),
+    ("accounts", "view_member"),
+    ("accounts", "view_apikey"),
+    ("accounts", "view_stafftoken"),
+)
+
+
+def sync_admin_access(user: Any, role: str) -> None:
+    """Hotline admins get the Django admin (behind the same second factor) with the permissions above; others not."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, created = Group.objects.get_or_create(name=ADMIN_GROUP)
+    if created or group.permissions.count() != len(ADMIN_PERMISSIONS):
+        perms = [
+            Permission.objects.get(content_type__app_label=app, codename=codename)
+            for app, codename in ADMIN_PERMISSIONS
+        ]
+        group.permissions.set(perms)
+    is_admin = role == Role.ADMIN
+    user.is_staff = is_admin
+    user.save(update_fields=["is_staff"])
+    if is_admin:
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)
 
 
 def unlock_staff(username: str) -> int:
@@ -279,7 +310,7 @@ def issue_staff_token(user: Any) -> tuple[str, StaffToken]:
 
 def parse_scopes(scopes: str | Iterable[str]) -> list[str]:
     items = [s.strip() for s in (scopes.split(",") if isinstance(scopes, str) else scopes) if s and s.strip()]
-    valid = {str(s) for s in Scope}
+    valid = {str(s) for s in Scope.values}
     unknown = sorted(set(items) - valid)
     if unknown or not items:
         raise AccountError(

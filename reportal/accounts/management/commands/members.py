@@ -102,4 +102,4 @@ class Command(BaseCommand):
 def _scope_names() -> list[str]:
     from reportal.access import Scope
 
-    return [str(s) for s in Scope]
+    return [str(s) for s in Scope.values]

@@ -1,0 +1,54 @@
+"""The Django admin: behind the same second factor; hotline admins read the audit log and cannot change it."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from reportal.accounts.testing import make_staff, sign_in
+from reportal.audit.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def test_admin_needs_the_second_factor():
+    user, *_ = make_staff("adm", "admin")
+    client = Client()
+    client.force_login(user)  # password only
+    response = client.get("/admin/audit/auditentry/")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+    response = client.get(response["Location"])  # the admin's own login page hands over to the staff sign-in
+    assert response.status_code == 302 and response["Location"].startswith("/staff/login/")
+
+
+def test_hotline_admin_reads_the_audit_log_but_cannot_change_it():
+    user, *_ = make_staff("adm", "admin")
+    client = sign_in(Client(), user)
+    entry = AuditEntry.objects.first()
+    assert client.get("/admin/audit/auditentry/").status_code == 200
+    page = client.get(f"/admin/audit/auditentry/{entry.pk}/change/")
+    assert page.status_code == 200 and 'name="action"' not in page.content.decode()
+    assert client.post(f"/admin/audit/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.get("/admin/audit/auditentry/add/").status_code == 403
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_analysts_have_no_admin():
+    user, *_ = make_staff("ana", "analyst")
+    client = sign_in(Client(), user)
+    response = client.get("/admin/audit/auditentry/")
+    assert response.status_code == 302
+
+
+def test_profile_changes_in_the_admin_are_audited():
+    admin_user, *_ = make_staff("adm", "admin")
+    analyst, *_ = make_staff("ana", "analyst")
+    client = sign_in(Client(), admin_user)
+    profile = analyst.staff_profile
+    response = client.post(
+        f"/admin/accounts/staffprofile/{profile.pk}/change/",
+        {"blur_default": "on", "greyscale_default": "on", "disabled": "on", "portals": []},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry = AuditEntry.objects.get(action="staff.profile_changed")
+    assert entry.actor_name == "adm" and entry.details["disabled"] is True and "disabled" in entry.details["fields"]
