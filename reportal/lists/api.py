@@ -38,7 +38,7 @@ class ListFeedAuth(AuthBase):
         if key is None:
             return None
         check = check_member_key(key, self.scopes[0])
-        if check.member is None:
+        if check.member is None or check.key is None:
             return None
         key_scopes = set(check.key.scopes or [])
         request.member = check.member  # type: ignore[attr-defined]

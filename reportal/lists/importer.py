@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.db import transaction
 
@@ -68,7 +68,7 @@ def import_list(
     progress: Callable[[ImportProgress], None] | None = None,
 ) -> ImportProgress:
     """Add every address of the stream to the URL list, in batches; bad lines are counted, not fatal."""
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="") if _is_binary(stream) else stream
+    text = io.TextIOWrapper(cast(IO[bytes], stream), encoding="utf-8-sig", newline="") if _is_binary(stream) else stream
     state = ImportProgress()
     batch: list[ListEntry] = []
     first_line = 0

@@ -3,6 +3,8 @@ list at that moment, and applying the changes since version N to the full list a
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
@@ -51,6 +53,17 @@ def _hashes(version: int, since: int | None = None) -> list[str]:
     return feeds.feed("urls", "sha256", version=version, since=since).body().decode().split()
 
 
+def _csv(version: int, since: int | None = None) -> list[dict[str, str]]:
+    text = feeds.feed("urls", "csv", version=version, since=since).body().decode()
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def _apply_csv(full: set[tuple[str, str]], rows: list[dict[str, str]]) -> set[tuple[str, str]]:
+    removed = {(r["address"], r["scope"]) for r in rows if r["change"] == "removed"}
+    assert removed <= full
+    return (full - removed) | {(r["address"], r["scope"]) for r in rows if r["change"] == "added"}
+
+
 def _apply_json(full: set[tuple[str, str]], delta: dict) -> set[tuple[str, str]]:
     removed = {(e["address"], e["scope"]) for e in delta["removed"]}
     assert removed <= full, "a removal names something the old list did not hold"
@@ -79,13 +92,16 @@ def test_deltas_rebuild_every_full_list(ops):
         latest = len(snapshots) - 1
         fulls = {v: {(e["address"], e["scope"]) for e in _json(v)["entries"]} for v in range(latest + 1)}
         hashed = {v: set(_hashes(v)) for v in range(latest + 1)}
+        csv_fulls = {v: {(r["address"], r["scope"]) for r in _csv(v)} for v in range(latest + 1)}
         for v in range(latest + 1):
             assert fulls[v] == snapshots[v], f"version {v} does not hold what was listed when it was published"
+            assert csv_fulls[v] == snapshots[v]
             assert hashed[v] == {list_address(a, s).sha256 for a, s in snapshots[v]}
         pairs = {(n, latest) for n in range(latest + 1)} | {(n, n + 1) for n in range(latest)}
         for n, m in pairs:
             assert _apply_json(fulls[n], _json(m, since=n)) == fulls[m]
             assert _apply_hashes(hashed[n], _hashes(m, since=n)) == hashed[m]
+            assert _apply_csv(csv_fulls[n], _csv(m, since=n)) == csv_fulls[m]
         # The in-process matcher, advanced from any older version by applying changes, agrees with a fresh build.
         fresh = matcher.build(latest)
         for start in range(1, latest):

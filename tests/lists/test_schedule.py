@@ -47,3 +47,14 @@ def test_scheduled_task_publishes_what_changed_only():
         ("keywords", 1, "schedule"),
         ("urls", 1, "schedule"),
     ]
+
+
+def test_old_rendered_feeds_are_pruned():
+    from reportal.lists import feeds
+
+    for i in range(6):
+        services.add_entry(f"http://p{i}.example.test/", "url")
+        publish_lists.delay().get()
+    kept = sorted({int(p.name.split("-v")[1].split("-")[0]) for p in feeds.cache_dir().iterdir()})
+    assert kept == [3, 4, 5, 6]
+    assert feeds.feed("urls", "json", version=2).body()  # an older version renders again on demand
