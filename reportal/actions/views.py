@@ -13,15 +13,10 @@ from reportal.access import HOTLINE_ROLES, Role, can_view_item, require_staff, v
 from reportal.actions import casefile
 from reportal.actions.models import DeliveryState, Monitor, MonitorState, Notice
 from reportal.actions.removal import time_to_removal_stats
+from reportal.audit.services import record as audit
 from reportal.reports.models import ReportedUrl
 
 PERIODS = (30, 90, 365)
-
-
-def _audit(user: object, action: str, obj: object = None, **details: object) -> None:
-    from reportal.audit.services import record
-
-    record(user, action, obj, **details)
 
 
 @require_staff(Role.ANALYST, Role.SENIOR, Role.ADMIN, Role.PARTNER)
@@ -51,7 +46,7 @@ def removal_overview(request: HttpRequest) -> HttpResponse:
     if portals is not None:
         monitors = monitors.filter(item__portal_id__in=portals)
         attention = attention.filter(item__portal_id__in=portals)
-    _audit(request.user, "actions.view_removal_figures", days=days)
+    audit(request.user, "actions.view_removal_figures", days=days)
     return render(
         request,
         "actions/removal.html",
@@ -70,7 +65,7 @@ def case_export(request: HttpRequest, item_id: int, fmt: str) -> HttpResponse:
     item = get_object_or_404(ReportedUrl.objects.select_related("portal"), pk=item_id)
     if not can_view_item(request.user, item):
         raise Http404
-    _audit(request.user, "actions.export_case", item, format=fmt)
+    audit(request.user, "actions.export_case", item, portal_id=item.portal_id, format=fmt)
     name = f"case-{casefile.reference_of(item).lower()}.{fmt}"
     if fmt == "csv":
         response = HttpResponse(casefile.case_csv([item]), content_type="text/csv; charset=utf-8")

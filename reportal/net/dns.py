@@ -65,7 +65,14 @@ def make_resolver(timeout: float | None = None) -> dns.resolver.Resolver:
         resolver = dns.resolver.Resolver(configure=False)
         resolver.nameservers = [_parse_server(s) for s in servers]
     else:
-        resolver = dns.resolver.Resolver()
+        try:
+            resolver = dns.resolver.Resolver()
+        except dns.resolver.NoResolverConfiguration:
+            raise DnsError(
+                _("This machine has no DNS server configured; set REPORTAL_DNS_SERVERS."),
+                reason="servfail",
+                hostname="",
+            ) from None
     lifetime = float(timeout if timeout is not None else settings.REPORTAL_FETCH_TIMEOUT)
     resolver.lifetime = lifetime
     resolver.timeout = min(lifetime, 2.0)

@@ -93,16 +93,16 @@ def trace_url(url: str, *, timeout: float | None = None) -> TraceResult:
         rdap_networks[info.ip] = record
         result.ip_abuse_emails.extend(e for e in record.abuse_emails if e not in result.ip_abuse_emails)
     for info in infos:
-        record = rdap_networks.get(info.ip)
+        network = rdap_networks.get(info.ip)
         result.ips.append(
             {
                 "ip": info.ip,
-                "country": info.country or (record.country if record else ""),
+                "country": info.country or (network.country if network else ""),
                 "asn": info.asn,
                 "as_name": info.as_name,
                 "network": info.network,
-                "rdap_name": record.name if record else "",
-                "abuse_emails": record.abuse_emails if record else [],
+                "rdap_name": network.name if network else "",
+                "abuse_emails": network.abuse_emails if network else [],
             }
         )
     if result.ips:

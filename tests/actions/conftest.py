@@ -85,7 +85,7 @@ def actionable(world, portal, django_capture_on_commit_callbacks, settings):
     def make(name: str = "dark.test", ip: str = "127.0.0.1", path: str = "/gallery", classification=None):
         base = world.host(name, ip)
         publish_gallery(world.website, path)
-        item = make_item(f"{base}{path}", portal)
+        item = make_item(f"{base}{path}", portal, via_intake=True)
         with django_capture_on_commit_callbacks(execute=True):
             confirm_actionable(item, classification)
         item.refresh_from_db()
