@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from reportal.hotline.models import Assessment, PreviewHashMatch
+from reportal.lists import services as lists_services
 from reportal.reports.models import ReportedUrl
 
 HISTORY_LIMIT = 20
@@ -60,13 +61,8 @@ def item_history(item: ReportedUrl) -> ItemHistory:
 
 
 def _list_entries(item: ReportedUrl) -> list[Any]:
-    """List entries for the address or domain, if the lists stage offers a look-up (it is optional to this screen)."""
-    from reportal.lists import services as lists_services
-
-    lookup = getattr(lists_services, "entries_for", None)
-    if lookup is None:
-        return []
+    """URL-list entries, live and ended, that cover the address (itself, a path prefix, or its domain)."""
     try:
-        return list(lookup(item.canonical_url, host=item.host))
+        return list(lists_services.entries_for(item.canonical_url, host=item.host))
     except NotImplementedError:
         return []

@@ -281,3 +281,24 @@ def test_reporter_email_only_for_roles_that_answer_reporters(staff_client):
     assert "reporter@example.test" not in partner_client.get(f"/workbench/items/{item.pk}/").content.decode()
     assert "reporter@example.test" in senior_client.get(f"/workbench/items/{item.pk}/").content.decode()
     assert "hotline.reporter_contact.viewed" in _actions(senior)
+
+
+def test_item_history_shows_decisions_and_list_entries_of_the_domain(
+    staff_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr("reportal.actions.services.on_actionable", lambda item, actor=None: None)  # no tracing here
+    first = report_item("https://history.example/first/page")
+    client, _analyst = staff_client("analyst")
+    client.post(f"/workbench/items/{first.pk}/claim/")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/workbench/items/{first.pk}/assess/",
+            {"outcome": "actionable", "list_scope": "domain", "c_legal_assessment": "baseline"},
+        )
+    second = report_item("https://history.example/second")
+
+    page = client.get(f"/workbench/items/{second.pk}/").content.decode()
+
+    history = page[page.index('id="history-heading"') :]
+    assert "https://history.example/first/page" in history and "Actionable" in history
+    assert "On the URL list since" in history and "history.example" in history
