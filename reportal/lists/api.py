@@ -99,6 +99,11 @@ def _feed(request: HttpRequest, kind: str, query: FeedQuery, what: str) -> HttpR
         feed = feeds.feed(kind, fmt, since=query.since, version=query.version)
     except feeds.FeedError as exc:
         raise HttpError(400, str(exc)) from exc
+    etag = f'"{feed.path.name}{"-sig" if what == "signature" else ""}"'
+    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+        not_modified = HttpResponse(status=304)  # a member polling an unchanged version downloads nothing
+        not_modified["ETag"] = etag
+        return not_modified
     Download.objects.create(
         member_id=member.pk,
         member_name=str(member)[:200],
@@ -117,6 +122,7 @@ def _feed(request: HttpRequest, kind: str, query: FeedQuery, what: str) -> HttpR
     if feed.since is not None:
         response["X-List-Since"] = str(feed.since)
     response["Cache-Control"] = "private, no-cache"
+    response["ETag"] = etag
     return response
 
 

@@ -48,7 +48,7 @@ def _stamp(value: datetime | None) -> str:
     return value.isoformat().replace("+00:00", "Z") if value else ""
 
 
-def _tuples(kind: str, queryset, fields: tuple[str, ...]) -> Iterator[tuple]:  # noqa: ANN001
+def _tuples(queryset, fields: tuple[str, ...]) -> Iterator[tuple]:  # noqa: ANN001
     return queryset.values_list(*fields).iterator(chunk_size=_CHUNK)
 
 
@@ -63,11 +63,11 @@ def render(
         _rpz(out, version)
         return
     if since_version is None:
-        rows: dict[str, Iterable[tuple]] = {"entries": _tuples(kind, publishing.rows_at(kind, version), fields)}
+        rows: dict[str, Iterable[tuple]] = {"entries": _tuples(publishing.rows_at(kind, version), fields)}
     else:
         rows = {
-            "removed": _tuples(kind, publishing.rows_removed(kind, since_version, version), fields),
-            "added": _tuples(kind, publishing.rows_added(kind, since_version, version), fields),
+            "removed": _tuples(publishing.rows_removed(kind, since_version, version), fields),
+            "added": _tuples(publishing.rows_added(kind, since_version, version), fields),
         }
     if fmt == "json":
         _json(out, kind, published, since_version, rows, header)

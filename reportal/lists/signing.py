@@ -93,16 +93,11 @@ def sign(data: bytes) -> bytes:
 
 
 def decode_signature(signature: bytes) -> bytes:
-    """A signature as downloaded: base64 text, or the raw 64 bytes."""
-    text = signature.strip()
+    """A signature as downloaded: base64 text (what the endpoints serve), or the raw 64 bytes."""
     if len(signature) == 64:
-        try:
-            decoded = base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError):
-            return signature
-        return decoded if len(decoded) == 64 else signature
+        return signature  # base64 of 64 bytes is 88 characters, so 64 bytes can only be raw
     try:
-        raw = base64.b64decode(text, validate=True)
+        raw = base64.b64decode(signature.strip(), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise ValueError("The signature is neither base64 text nor 64 raw bytes.") from exc
     if len(raw) != 64:

@@ -159,3 +159,14 @@ def test_the_same_feed_is_rendered_once(client, listed, make_member, monkeypatch
     services.publish()
     third = body(client.get("/api/v1/lists/urls?format=json", **auth(key)))
     assert b"three.example.test" in third and calls == ["json", "json"]
+
+
+def test_an_unchanged_version_is_not_downloaded_again(client, listed, make_member):
+    _member, key = make_member("url-list")
+    first = client.get("/api/v1/lists/urls?format=sha256", **auth(key))
+    again = client.get("/api/v1/lists/urls?format=sha256", HTTP_IF_NONE_MATCH=first["ETag"], **auth(key))
+    assert again.status_code == 304 and again.content == b""
+    services.add_entry("http://new.example.test/", "url")
+    services.publish()
+    changed = client.get("/api/v1/lists/urls?format=sha256", HTTP_IF_NONE_MATCH=first["ETag"], **auth(key))
+    assert changed.status_code == 200 and changed["X-List-Version"] == "2"
