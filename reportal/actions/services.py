@@ -19,7 +19,34 @@ def on_actionable(item: Any, actor: Any | None = None) -> None:
     from reportal.actions import tasks
 
     item_id = item.pk
-    transaction.on_commit(lambda: tasks.act_on_item.delay(item_id))
+
+    def enqueue() -> None:
+        try:
+            tasks.act_on_item.delay(item_id)
+        except Exception:
+            # The broker is down: the item stays actionable and the monitoring sweep acts on it later.
+            logger.warning("could not queue the action for item %s; the sweep will pick it up", item_id, exc_info=True)
+
+    transaction.on_commit(enqueue)
+
+
+def sweep_unacted(*, older_than_minutes: int = 5) -> list[int]:
+    """Actionable items that never got their case opened (a lost task, a broker outage): act on them now."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reportal.actions.models import Monitor
+    from reportal.reports.models import ItemEvent, ItemStatus, ReportedUrl
+
+    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    confirmed_before = ItemEvent.objects.filter(to_status=ItemStatus.ACTIONABLE, at__lte=cutoff).values("item_id")
+    waiting = (
+        ReportedUrl.objects.filter(status=ItemStatus.ACTIONABLE, pk__in=confirmed_before)
+        .exclude(pk__in=Monitor.objects.values("item_id"))
+        .values_list("pk", flat=True)[:200]
+    )
+    return list(waiting)
 
 
 def act_on_item(item_id: int) -> list[int]:

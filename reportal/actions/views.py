@@ -73,3 +73,31 @@ def case_export(request: HttpRequest, item_id: int, fmt: str) -> HttpResponse:
         response = HttpResponse(casefile.case_json([item]), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@require_staff(Role.ANALYST, Role.SENIOR, Role.ADMIN, Role.PARTNER)
+def cases_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Every actioned address of the visible portals in a period, for the police (CSV or JSON)."""
+    try:
+        days = int(request.GET.get("days", "90"))
+    except ValueError:
+        days = 90
+    days = min(max(days, 1), 3660)
+    items = ReportedUrl.objects.filter(
+        monitor__isnull=False, first_reported_at__gte=timezone.now() - timedelta(days=days)
+    ).select_related("portal")
+    portals = visible_portal_ids(request.user)
+    if portals is not None:
+        items = items.filter(portal_id__in=portals)
+    slug = request.GET.get("portal", "")
+    if slug:
+        items = items.filter(portal__slug=slug)
+    chosen = list(items.order_by("first_reported_at")[:5000])
+    audit(request.user, "actions.export_cases", days=days, portal=slug, count=len(chosen))
+    name = f"cases-{slug or 'all'}-{days}d.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(casefile.case_csv(chosen), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(casefile.case_json(chosen), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

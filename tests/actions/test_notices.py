@@ -108,3 +108,18 @@ def test_police_export_has_trace_classification_and_timestamps_and_defuses_formu
     record = casefile.case_record(item)
     assert record["status_history"][-1]["to"] == "actionable"
     assert not {"email", "description", "reporter"} & set(record)  # nothing about the reporter
+
+
+def test_a_lost_action_task_is_picked_up_by_the_monitoring_sweep(settings, fake_world):
+    from django.core.management import call_command
+
+    base = fake_world.host("dark.test")
+    fake_world.website.set("/p", "<html><body>page</body></html>")
+    item = make_item(f"{base}/p", make_portal())
+    change_status(item, ItemStatus.ACTIONABLE, reason="assessed actionable")  # on_actionable never ran
+    assert actions.sweep_unacted() == []  # too recent: its own task may still be on its way
+    assert actions.sweep_unacted(older_than_minutes=0) == [item.pk]
+    call_command("monitor", "--once", "--all")
+    item.refresh_from_db()
+    assert item.status == ItemStatus.ACTION_TAKEN
+    assert Notice.objects.filter(item=item, kind=NoticeKind.HOST_NOTICE).exists()

@@ -99,3 +99,16 @@ def test_case_export_downloads_for_hotline_staff_only(figures):
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert b"reference,url,portal" in response.content
     assert _signed_in("partner", [figures[0]]).get(f"/workbench/removal/case/{item.pk}.json").status_code == 403
+
+
+def test_partner_case_export_covers_only_their_portal(figures):
+    from reportal.actions import monitoring
+
+    sv, gt = figures
+    for removal in Removal.objects.all():
+        monitoring.start(removal.item)
+    rows = _signed_in("partner", [sv]).get("/workbench/removal/cases.csv?days=30").content.decode().splitlines()
+    assert rows[0].startswith("reference,url,portal")
+    assert len(rows) == 1 + 5 and all(",sv," in row for row in rows[1:])
+    everything = _signed_in("admin").get("/workbench/removal/cases.json?days=30").json()
+    assert len(everything["cases"]) == 8

@@ -9,10 +9,14 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from reportal.actions.monitoring import run_pass
 from reportal.actions.notices import send_due
+from reportal.actions.services import act_on_item, sweep_unacted
 
 
 class Command(BaseCommand):
-    help = "Re-check actioned addresses that are due (removed? still online? back again?) and send due notices."
+    help = (
+        "Re-check actioned addresses that are due (removed? still online? back again?), act on confirmed addresses "
+        "that were missed, and send due notices."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="Run one pass and exit.")
@@ -21,6 +25,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         while True:
+            for item_id in sweep_unacted(older_than_minutes=0 if options["all"] else 5):
+                act_on_item(item_id)
             checks = run_pass(everything=options["all"])
             sent = send_due()
             for record in checks:
