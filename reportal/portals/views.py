@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from reportal.access import public_page
 from reportal.portals import altcha
+from reportal.portals.csrf import csrf_protect_no_referrer
 from reportal.portals.forms import INITIAL_URL_INPUTS, MAX_URLS, ReportForm, StatusForm
 from reportal.portals.languages import is_rtl, native_name, negotiate
 from reportal.portals.models import Portal
@@ -170,6 +171,7 @@ def _altcha_strings() -> str:
 
 
 @public_page
+@csrf_protect_no_referrer
 @require_http_methods(["GET", "POST"])
 @gzip_page
 def report(request: HttpRequest, slug: str, lang: str) -> HttpResponse:
@@ -226,6 +228,7 @@ def _unvalidated(form: ReportForm) -> ReportForm:
 
 
 @public_page
+@csrf_protect_no_referrer
 @require_http_methods(["GET", "POST"])
 @gzip_page
 def status(request: HttpRequest, slug: str, lang: str) -> HttpResponse:
