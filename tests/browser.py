@@ -1,7 +1,7 @@
 """Shared Playwright set-up for browser tests: Debian's Chromium, loopback only.
 
-Use in a test module:
-    from tests.browser import browser, page, page_no_js  # noqa: F401  (pytest fixtures)
+Use in your tests/<app>/conftest.py (fixtures imported there reach every test module of the folder):
+    from tests.browser import browser, page, page_no_js  # noqa: F401  (shared fixtures)
 and mark the tests `@pytest.mark.browser`. They need `live_server` and a transactional database.
 `compressed_live_server` serves like production (whitenoise with precompressed static files) for size checks.
 """

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from reportal.portals.demo import load_demo_portals
-from tests.browser import browser, page  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

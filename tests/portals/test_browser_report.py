@@ -8,7 +8,6 @@ import pytest
 
 from reportal.portals.demo import load_demo_portals
 from reportal.reports.models import Report
-from tests.browser import browser, page, page_no_js  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CODE = re.compile(r"^[0-9A-Z]{4}(-[0-9A-Z]{4}){4}$")
@@ -43,7 +42,8 @@ def test_spanish_report_with_javascript_solves_the_challenge_and_status_recognis
     settings.REPORTAL_ALTCHA_MAX_NUMBER = 5000
     from django.test import Client
 
-    assert Client().post("/gt/es/report/", {"url": "https://x.example/", "seen_on": "web", "no_images": "on"}).status_code == 200
+    spent = Client().post("/gt/es/report/", {"url": "https://x.example/", "seen_on": "web", "no_images": "on"})
+    assert spent.status_code == 200
 
     console_errors: list[str] = []
     page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
@@ -74,9 +74,7 @@ def test_spanish_report_without_javascript(page_no_js, live_server, portals):
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_english_bad_input_comes_back_next_to_the_field_with_everything_kept(
-    request, live_server, portals, javascript
-):
+def test_english_bad_input_comes_back_next_to_the_field_with_everything_kept(request, live_server, portals, javascript):
     pg = request.getfixturevalue("page" if javascript else "page_no_js")
     pg.goto(f"{live_server.url}/bz/en/report/")
     pg.get_by_label("Address 1").fill("https://good.example/page")

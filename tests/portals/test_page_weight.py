@@ -6,7 +6,6 @@ import httpx
 import pytest
 
 from reportal.portals.demo import load_demo_portals
-from tests.browser import browser, compressed_live_server  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 BUDGET = 60 * 1024
@@ -41,9 +40,10 @@ def test_landing_and_form_fit_in_60_kb_compressed(browser, compressed_live_serve
     total = sum(transferred.values())
     report = "\n".join(f"{size:>7} {encodings.get(url, '')!s:>5} {url}" for url, size in transferred.items())
     print(f"\n{report}\n{total:>7} bytes in total (budget {BUDGET})")
-    assert "br" in requested[f"{compressed_live_server}/{slug}/{lang}/"] or "gzip" in requested[
-        f"{compressed_live_server}/{slug}/{lang}/"
-    ]
+    assert (
+        "br" in requested[f"{compressed_live_server}/{slug}/{lang}/"]
+        or "gzip" in requested[f"{compressed_live_server}/{slug}/{lang}/"]
+    )
     assert all(url.startswith(compressed_live_server) for url in transferred), report
     assert encodings[f"{compressed_live_server}/{slug}/{lang}/report/"] == "gzip"
     assert any(enc in ("gzip", "br") for url, enc in encodings.items() if url.endswith(".js")), report

@@ -72,8 +72,14 @@ def test_a_forged_challenge_is_not_accepted(client, demo_portals, settings):
     settings.REPORTAL_RATE_LIMIT_NO_JS = "1/h"
     assert _report(client).status_code == 200
     forged = altcha.create_challenge(
-        algorithm="SHA-256", max_number=10, salt_length=12, hmac_key="not-our-key", salt="", number=None,
-        expires=None, params=None,
+        algorithm="SHA-256",
+        max_number=10,
+        salt_length=12,
+        hmac_key="not-our-key",
+        salt="",
+        number=None,
+        expires=None,
+        params=None,
     ).to_dict()
     assert _report(client, _solve(forged)).status_code == 429
 

@@ -76,8 +76,12 @@ def test_intake_errors_are_translated_too(client, demo_portals):
 def test_add_another_address_without_javascript_keeps_everything_and_adds_an_input(client, demo_portals):
     response = client.post(
         "/bz/en/report/",
-        {"url": ["https://a.example/", "https://b.example/", "https://c.example/"], "seen_on": "messaging",
-         "description": "typed", "add_url": "1"},
+        {
+            "url": ["https://a.example/", "https://b.example/", "https://c.example/"],
+            "seen_on": "messaging",
+            "description": "typed",
+            "add_url": "1",
+        },
     )
     assert response.status_code == 200
     page = parse(response.content)
