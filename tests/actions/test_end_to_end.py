@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 def test_report_to_removal(actionable, world):
     world.rdap.add_domain("dark.test", registrar="Test Registrar", abuse="abuse@registrar.example")
     item = actionable("dark.test", "127.0.0.1")
+    assert item.reports.count() == 1  # made through the intake service, as a citizen's report
 
     # Traced to the fake host in El Salvador, whose rule is notice to the host (in Spanish) plus the police.
     trace = item.traces.get()
