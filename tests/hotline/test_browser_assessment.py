@@ -81,6 +81,7 @@ def test_analyst_assesses_a_reported_page_without_touching_the_site(live_server,
             ana_page = browser.new_context().new_page()
             bea_page = browser.new_context().new_page()
             for page in (ana_page, bea_page):
+                page.set_default_timeout(90_000)  # the test machine is shared and sometimes slow; nothing here is timed
                 page.on("request", lambda request: requested.append(request.url))
             sign_in(ana_page, live_server.url, ana, "ana's own long passphrase 1")
             sign_in(bea_page, live_server.url, bea, "bea's own long passphrase 2")
