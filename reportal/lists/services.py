@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,10 +49,6 @@ def _hotline() -> str:
     return str(getattr(settings, "REPORTAL_HOTLINE_NAME", ""))
 
 
-def _actor_label(actor: Any | None) -> str:
-    return getattr(actor, "username", "") or ("system" if actor is None else str(actor))
-
-
 def add_entry(
     raw_url: str,
     scope: str = Scope.URL,
@@ -90,17 +86,24 @@ def _add(
             return EntryChange(current, False)
         if current:
             _end(current, reason="scope changed")
-        entry = ListEntry.objects.create(
-            address=target.address,
-            address_sha256=target.sha256,
-            host=target.host[:253],
-            scope=target.scope,
-            category=category[:64],
-            source=source[:200],
-            portal=portal,
-            item=item,
-            added_by=actor if getattr(actor, "pk", None) else None,
-        )
+            if audit:
+                auditing.record("lists.entry_removed", actor=actor, obj=current, reason="scope changed")
+        try:
+            with transaction.atomic():
+                entry = ListEntry.objects.create(
+                    address=target.address,
+                    address_sha256=target.sha256,
+                    host=target.host[:253],
+                    scope=target.scope,
+                    category=category[:64],
+                    source=source[:200],
+                    portal=portal,
+                    item=item,
+                    added_by=actor if getattr(actor, "pk", None) else None,
+                )
+        except IntegrityError:
+            # Another process listed the same address a moment ago (the one-active-entry constraint held).
+            return EntryChange(ListEntry.objects.filter(address_sha256=target.sha256, active=True).first(), False)
         # Inside the transaction: a list change without its audit record cannot happen.
         if audit:
             auditing.record(
