@@ -123,3 +123,36 @@ def test_forms_need_the_csrf_token(demo_portals, path):
     strict = Client(enforce_csrf_checks=True)
     response = strict.post(path, {"url": ["https://a.example/"], "seen_on": "web", "no_images": "on", "reference": "x"})
     assert response.status_code == 403
+
+
+def _csrf_client_and_token(path: str):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.get(path)
+    return strict, strict.cookies["csrftoken"].value
+
+
+def test_same_origin_post_with_the_null_origin_of_no_referrer_is_accepted(demo_portals):
+    strict, token = _csrf_client_and_token("/gt/es/status/")
+    response = strict.post(
+        "/gt/es/status/",
+        {"reference": "7KQ2-M9XD-0B4T-HV3R-E8ZN", "csrfmiddlewaretoken": token},
+        headers={"origin": "null", "sec-fetch-site": "same-origin"},
+    )
+    assert response.status_code == 404  # reached the view: "no report with this code"
+
+
+@pytest.mark.parametrize(
+    ("origin", "fetch_site"), [("null", "cross-site"), ("null", None), ("https://evil.example", "cross-site")]
+)
+def test_cross_site_posts_are_refused_even_with_a_valid_token(demo_portals, origin, fetch_site):
+    strict, token = _csrf_client_and_token("/gt/es/report/")
+    headers = {"origin": origin} | ({"sec-fetch-site": fetch_site} if fetch_site else {})
+    response = strict.post(
+        "/gt/es/report/",
+        {"url": ["https://a.example/"], "seen_on": "web", "no_images": "on", "csrfmiddlewaretoken": token},
+        headers=headers,
+    )
+    assert response.status_code == 403
+    assert Report.objects.count() == 0
