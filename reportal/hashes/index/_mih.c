@@ -24,6 +24,7 @@
 #define MAX_RADIUS 3
 /* 1 + 23 + C(23,2) + C(23,3) */
 #define MAX_PROBES 2048
+#define QUERY_BLOCK 16
 
 #define POPCOUNT64(x) __builtin_popcountll(x)
 
@@ -90,8 +91,13 @@ typedef struct {
 
 typedef struct {
     const search_ctx *ctx;
-    size_t q_begin, q_end;
-    int64_t *counts; /* shared, one per query */
+    size_t *next_query;      /* shared: the next block of queries to claim */
+    pthread_mutex_t *claim;
+    size_t m;
+    int64_t *counts;         /* shared, one per query */
+    size_t *result_at;       /* shared: where each query's results start in its thread's buffer */
+    int *result_thread;      /* shared: which thread answered each query */
+    int thread_no;
     results_t res;
     struct scratch *scratch;
 } search_job;
@@ -243,10 +249,20 @@ static void *search_worker(void *arg) {
     search_job *job = (search_job *)arg;
     job->scratch = thread_scratch();
     if (!job->scratch) { job->res.failed = 1; return NULL; }
-    for (size_t q = job->q_begin; q < job->q_end && !job->res.failed; q++) {
-        size_t before = job->res.len;
-        search_one(job, job->ctx->queries + q * HASH_BYTES);
-        job->counts[q] = (int64_t)(job->res.len - before);
+    /* Queries are claimed in small blocks, so a thread that the OS schedules less often does less of the work. */
+    for (;;) {
+        pthread_mutex_lock(job->claim);
+        size_t begin = *job->next_query, end = begin + QUERY_BLOCK < job->m ? begin + QUERY_BLOCK : job->m;
+        *job->next_query = end;
+        pthread_mutex_unlock(job->claim);
+        if (begin >= end) break;
+        for (size_t q = begin; q < end && !job->res.failed; q++) {
+            size_t before = job->res.len;
+            search_one(job, job->ctx->queries + q * HASH_BYTES);
+            job->counts[q] = (int64_t)(job->res.len - before);
+            job->result_at[q] = before;
+            job->result_thread[q] = job->thread_no;
+        }
     }
     return NULL;
 }
@@ -400,6 +416,11 @@ static PyObject *py_search(PyObject *self, PyObject *args) {
     PyObject *ret = NULL;
     search_job *jobs = NULL;
     int64_t *counts = NULL;
+    size_t *result_at = NULL;
+    int *result_thread = NULL;
+    size_t next_query = 0;
+    pthread_mutex_t claim;
+    pthread_mutex_init(&claim, NULL);
     if (got < 6) goto done;
     size_t nb = width ? ((size_t)1 << width) : 0;
     if ((size_t)views[0].len < n_main * HASH_BYTES || (size_t)views[3].len < n_side * HASH_BYTES ||
@@ -415,13 +436,19 @@ static PyObject *py_search(PyObject *self, PyObject *args) {
     if ((unsigned long long)nthreads > m) nthreads = m ? (int)m : 1;
     jobs = calloc((size_t)nthreads, sizeof(search_job));
     counts = calloc(m ? m : 1, sizeof(int64_t));
-    if (!jobs || !counts) { PyErr_NoMemory(); goto done; }
+    result_at = calloc(m ? m : 1, sizeof(size_t));
+    result_thread = calloc(m ? m : 1, sizeof(int));
+    if (!jobs || !counts || !result_at || !result_thread) { PyErr_NoMemory(); goto done; }
     for (int t = 0; t < nthreads; t++) {
         jobs[t].ctx = &ctx;
         jobs[t].scratch = NULL;
-        jobs[t].q_begin = m * (size_t)t / (size_t)nthreads;
-        jobs[t].q_end = m * (size_t)(t + 1) / (size_t)nthreads;
+        jobs[t].next_query = &next_query;
+        jobs[t].claim = &claim;
+        jobs[t].m = m;
         jobs[t].counts = counts;
+        jobs[t].result_at = result_at;
+        jobs[t].result_thread = result_thread;
+        jobs[t].thread_no = t;
     }
     Py_BEGIN_ALLOW_THREADS
     if (nthreads == 1)
@@ -445,12 +472,14 @@ static PyObject *py_search(PyObject *self, PyObject *args) {
             goto done;
         }
         char *pp = PyBytes_AS_STRING(b_pos), *pd = PyBytes_AS_STRING(b_dist);
-        for (int t = 0; t < nthreads; t++) {
-            if (!jobs[t].res.len) continue;
-            memcpy(pp, jobs[t].res.pos, jobs[t].res.len * sizeof(int64_t));
-            memcpy(pd, jobs[t].res.dist, jobs[t].res.len);
-            pp += jobs[t].res.len * sizeof(int64_t);
-            pd += jobs[t].res.len;
+        for (size_t q = 0; q < m; q++) {
+            size_t k = (size_t)counts[q];
+            if (!k) continue;
+            const results_t *r = &jobs[result_thread[q]].res;
+            memcpy(pp, r->pos + result_at[q], k * sizeof(int64_t));
+            memcpy(pd, r->dist + result_at[q], k);
+            pp += k * sizeof(int64_t);
+            pd += k;
         }
         ret = Py_BuildValue("(NNN)", b_counts, b_pos, b_dist);
     }
@@ -463,6 +492,9 @@ done:
         free(jobs);
     }
     free(counts);
+    free(result_at);
+    free(result_thread);
+    pthread_mutex_destroy(&claim);
     for (int i = 0; i < got; i++) PyBuffer_Release(&views[i]);
     return ret;
 }
