@@ -22,6 +22,7 @@ from reportal.tracing.models import Trace, TracePurpose
 logger = logging.getLogger(__name__)
 
 GONE_STATUSES = (404, 410, 451)
+CHECK_LEASE = timedelta(minutes=15)
 UNREACHABLE_CHECKS_FOR_GONE = 2  # a host that refuses connections twice in a row has taken the site down
 
 
@@ -209,6 +210,11 @@ def run_pass(*, now: datetime | None = None, everything: bool = False) -> list[M
     """One monitoring pass over what is due (or, with `everything`, every watched address)."""
     results = []
     for monitor in due_monitors(now, everything=everything):
+        # A lease: a second pass running beside this one (a slow pass, two beat hosts) skips what this one took.
+        lease = timezone.now() + CHECK_LEASE
+        if not Monitor.objects.filter(pk=monitor.pk, next_check_at=monitor.next_check_at).update(next_check_at=lease):
+            continue
+        monitor.next_check_at = lease
         try:
             results.append(check(monitor, now=now))
         except Exception:

@@ -169,3 +169,15 @@ def test_dns_failure_counts_as_removed(actionable, world):
     trace = item.traces.order_by("-at", "-pk").first()
     assert trace.error_code == "dns_nxdomain"
     assert Removal.objects.get(item=item).hosting_country == "SV"  # from when it was online
+
+
+def test_dns_that_does_not_answer_is_not_a_removal(actionable, world, settings):
+    item = actionable("dark.test")
+    settings.REPORTAL_FETCH_TIMEOUT = 0.5
+    world.dns.silent.add("dark.test")
+    call_command("monitor", "--once", "--all")
+    item.refresh_from_db()
+    assert item.status == ItemStatus.ACTION_TAKEN
+    check = item.monitor.history.last()
+    assert check.outcome == "error" and "did not answer" in check.detail
+    assert check.trace.error_code == "dns_timeout"
