@@ -250,7 +250,8 @@ def retry_delay(attempts: int) -> timedelta:
 def _claim(notice_id: int, now: datetime) -> Notice | None:
     """Take a due notice for sending (a lease, so two workers never send it twice)."""
     with transaction.atomic():
-        notice = Notice.objects.select_for_update().select_related("item__portal", "trace").filter(pk=notice_id).first()
+        # No joins in the locking query: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
+        notice = Notice.objects.select_for_update().filter(pk=notice_id).first()
         if notice is None or notice.state not in (DeliveryState.PENDING, DeliveryState.WAITING_CONTACT):
             return None
         if notice.next_attempt_at and notice.next_attempt_at > now:
