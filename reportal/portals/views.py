@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_http_methods
 
+from reportal import ratelimit
 from reportal.access import public_page
 from reportal.portals import altcha
 from reportal.portals.csrf import csrf_protect_no_referrer
@@ -35,9 +36,7 @@ _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 def _allowed(bucket: str, request: HttpRequest, limit: str) -> bool:
     """The shared rate limiter (salted, daily-rotated hash of the client address; the address is never stored)."""
-    from reportal import ratelimit  # imported late: the intake work provides it
-
-    return ratelimit.hit(bucket, request, limit)
+    return bool(ratelimit.hit(bucket, request, limit))
 
 
 def _active_portal(slug: str) -> Portal:
@@ -188,8 +187,9 @@ def report(request: HttpRequest, slug: str, lang: str) -> HttpResponse:
             return _report_form_page(request, portal, lang, form, status=400)
 
         solved = altcha.solution_is_valid(request.POST.get("altcha", ""))
+        # Without proof of work the reporter shares the strict bucket of anonymous API callers ("reports").
         bucket, limit = (
-            ("report", settings.REPORTAL_RATE_LIMIT) if solved else ("report-nojs", settings.REPORTAL_RATE_LIMIT_NO_JS)
+            ("reports-pow", settings.REPORTAL_RATE_LIMIT) if solved else ("reports", settings.REPORTAL_RATE_LIMIT_NO_JS)
         )
         if not _allowed(bucket, request, limit):
             form.add_error(
@@ -239,7 +239,7 @@ def status(request: HttpRequest, slug: str, lang: str) -> HttpResponse:
         if request.method == "POST":
             form = StatusForm(request.POST)
             if form.is_valid():
-                if not _allowed("status", request, settings.REPORTAL_STATUS_RATE_LIMIT):
+                if not _allowed("reports-status", request, settings.REPORTAL_STATUS_RATE_LIMIT):
                     form.add_error(
                         None,
                         _("Many checks came from your connection in a short time. Please wait an hour and try again."),
