@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import json
 import logging
 import secrets
 from collections.abc import Callable, Iterable
@@ -274,23 +275,41 @@ class MemberKeyCheck:
     has_scope: bool
 
 
+# Liveness in SQL, so one indexed query answers; accounts_member / accounts_apikey are the models' tables.
+_MEMBER_KEY_SQL = (
+    "SELECT m.*, k.id AS key_pk, k.secret_hash AS key_hash, k.scopes AS key_scopes, "
+    "CASE WHEN k.last_used_at IS NULL OR k.last_used_at < %s THEN 1 ELSE 0 END AS key_use_stale "
+    "FROM accounts_member m JOIN accounts_apikey k ON k.member_id = m.id "
+    "WHERE k.prefix = %s AND m.active = %s AND (k.revoked_at IS NULL OR k.revoked_at > %s) "
+    "AND (k.expires_at IS NULL OR k.expires_at > %s)"
+)
+
+
 def check_member_key(key: str | None, scope: str) -> MemberKeyCheck:
     """Is `key` a live member key, and does it carry `scope`? Expired, revoked and rotated-away keys are not."""
-    from reportal.accounts.models import ApiKey
+    from reportal.accounts.models import ApiKey, Member
 
     lookup = _split_key(key or "", MEMBER_KEY_PREFIX)
     if lookup is None:
         return MemberKeyCheck(None, None, False)
-    api_key = ApiKey.objects.select_related("member").filter(prefix=lookup).first()
-    if api_key is None or not hmac.compare_digest(api_key.secret_hash, hash_secret(key or "")):
-        return MemberKeyCheck(None, None, False)
+    # One raw query: the matching API authenticates thousands of calls a second, and building ORM queries cost
+    # more than running them. Liveness is decided in SQL; the table and column names are Django's own.
     now = timezone.now()
-    if not api_key.is_live(now) or not api_key.member.active:
+    rows = list(
+        Member.objects.raw(
+            _MEMBER_KEY_SQL,
+            [now - timedelta(minutes=1), lookup, True, now, now],
+        )
+    )
+    member = rows[0] if rows else None
+    if member is None or not hmac.compare_digest(member.key_hash, hash_secret(key or "")):
         return MemberKeyCheck(None, None, False)
-    # One write a minute at most: the matching API answers thousands of calls a second.
-    if api_key.last_used_at is None or now - api_key.last_used_at > timedelta(minutes=1):
+    scopes = member.key_scopes
+    scopes = json.loads(scopes) if isinstance(scopes, str) else list(scopes or [])
+    api_key = ApiKey(pk=member.key_pk, member=member, prefix=lookup, secret_hash=member.key_hash, scopes=scopes)
+    if member.key_use_stale:  # one write a minute at most
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
-    return MemberKeyCheck(api_key.member, api_key, scope in (api_key.scopes or []))
+    return MemberKeyCheck(member, api_key, scope in (api_key.scopes or []))
 
 
 def member_for_request(request: HttpRequest, scope: str) -> Any | None:

@@ -84,6 +84,8 @@ PAGES: dict[str, list[Check]] = {
     "hotline:team": [page({"senior", "admin"})],
     "actions:removal": [page(STAFF)],
     "actions:case_export": [page(HOTLINE)],
+    # Partners export their own portals' cases; the walk checks that no other portal's address is in it.
+    "actions:cases_export": [page(STAFF)],
     # HMA-compatible API (plain Django views): member keys with the scope, or hotline staff tokens.
     "hashes:hash": [api(HOTLINE | {"member:match"}), api(HOTLINE | {"member:match"}, "POST")],
     "hashes:raw_lookup": [api(HOTLINE | {"member:match"})],

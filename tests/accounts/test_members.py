@@ -105,3 +105,17 @@ def test_licence_acceptance_is_recorded():
     _run("licence", "Lic")
     assert re.search(r"Lic\s+isp\s+active\s+\d{4}-\d{2}-\d{2}", _run())
     assert AuditEntry.objects.filter(action="member.licence_accepted").exists()
+
+
+def test_last_use_is_recorded_without_a_write_per_call():
+    key = _key(_run("create", "--name", "Busy", "--kind", "platform", "--scopes", "match"))
+    assert ApiKey.objects.get().last_used_at is None
+    access.member_for_request(_request(key), "match")
+    first = ApiKey.objects.get().last_used_at
+    assert first is not None
+    access.member_for_request(_request(key), "match")
+    assert ApiKey.objects.get().last_used_at == first  # within the minute: no second write
+    ApiKey.objects.update(last_used_at=first - timedelta(minutes=2))
+    access.member_for_request(_request(key), "match")
+    assert ApiKey.objects.get().last_used_at > first
+    assert "Busy" in _run() and first.strftime("%Y-%m-%d") in _run()
