@@ -60,7 +60,7 @@ def parse_limit(rule: str) -> RateLimit | None:
         raise ValueError(f"{rule!r} is not a rate limit: write <count>/<s|m|h|d>, for example 20/h, or off.")
     multiplier = int(match.group(2) or "1")
     if multiplier < 1:
-        raise ValueError(f"{rule!r} is not a rate limit: the period must be at least 1.")
+        raise ValueError(f"{rule!r} is not a rate limit: the period must be at least 1, for example 20/h.")
     return RateLimit(int(match.group(1)), multiplier * _UNITS[match.group(3).lower()])
 
 

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from reportal import ratelimit
 from reportal.portals.models import Portal
@@ -100,6 +100,14 @@ def _too_many(message: str, retry_after: int) -> HttpResponse:
     return response
 
 
+def _intake_error(field_errors: dict[str, list[str]], url_errors: list[UrlErrorOut]) -> IntakeErrorOut:
+    return IntakeErrorOut(
+        message=_("The report was not sent. Correct the fields below and send it again."),
+        field_errors=field_errors,
+        url_errors=url_errors,
+    )
+
+
 def _retry_after(rule: str) -> int:
     parsed = ratelimit.parse_limit(rule)
     return parsed.seconds if parsed else 60
@@ -137,11 +145,8 @@ def submit(request: HttpRequest, payload: ReportIn) -> Any:
                 _retry_after(rule),
             )
         if portal is None:
-            return 422, IntakeErrorOut(
-                message=_("The report was not sent. Correct the fields below and send it again."),
-                field_errors={"portal": [_("There is no portal with this name. Use one of the hotline's portals.")]},
-                url_errors=[],
-            )
+            unknown = _("There is no portal with this name. Use one of the hotline's portals.")
+            return Status(422, _intake_error({"portal": [unknown]}, []))
         try:
             result = submit_report(
                 portal,
@@ -153,19 +158,17 @@ def submit(request: HttpRequest, payload: ReportIn) -> Any:
                 source=Source.MEMBER if member is not None else Source.API,
             )
         except IntakeError as error:
-            return 422, IntakeErrorOut(
-                message=_("The report was not sent. Correct the fields below and send it again."),
-                field_errors=error.field_errors,
-                url_errors=[
-                    UrlErrorOut(position=pos, submitted=payload.urls[pos], message=msg)
-                    for pos, msg in sorted(error.url_errors.items())
-                ],
-            )
-    return 201, ReportOut(
+            url_errors = [
+                UrlErrorOut(position=pos, submitted=payload.urls[pos], message=msg)
+                for pos, msg in sorted(error.url_errors.items())
+            ]
+            return Status(422, _intake_error(error.field_errors, url_errors))
+    accepted = ReportOut(
         reference=result.reference,
         status_url=f"/{portal.slug}/status/",
         addresses=[AddressOut(submitted=a.submitted, canonical=a.canonical) for a in result.addresses],
     )
+    return Status(201, accepted)
 
 
 @router.get(
@@ -185,9 +188,8 @@ def status(request: HttpRequest, reference: str) -> Any:
         code = normalise_reference(reference)
         found = report_status(reference) if code else None
         if code is None or found is None:
-            return 404, MessageOut(
-                message=_("No report has this reference code. Check it against the one you were given; "
-                          "letters and numbers only, dashes optional.")
-            )
+            unknown = _("No report has this reference code. Check it against the one you were given; "
+                        "letters and numbers only, dashes optional.")
+            return Status(404, MessageOut(message=unknown))
         formatted = "-".join(code[i : i + 4] for i in range(0, len(code), 4))
-        return 200, StatusOut(reference=formatted, status=found, label=str(STATUS_LABELS[found]))
+        return Status(200, StatusOut(reference=formatted, status=found, label=str(STATUS_LABELS[found])))

@@ -70,6 +70,7 @@ _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):(.*)$", re.DOTALL)
 _PORT_AFTER_COLON = re.compile(r"^(?:\d+(?:[/?#\\]|$)|$)")
 _LABEL = re.compile(r"^[a-z0-9_\-]{1,63}$")
 _DOTS = re.compile("[.\u3002\uff0e\uff61]")
+_BRACKETS = str.maketrans({"[": "%5B", "]": "%5D", "(": "%28", ")": "%29"})
 _HEX = re.compile(r"^0x[0-9a-f]*$")
 _OCTAL = re.compile(r"^0[0-7]+$")
 _DECIMAL = re.compile(r"^[0-9]+$")
@@ -116,8 +117,8 @@ def canonicalize(raw: str) -> CanonicalUrl:
     if not settings.REPORTAL_ACCEPT_PRIVATE_URLS and _is_private(host):
         raise InvalidUrl("private")
     port_text = "" if port is None or port == DEFAULT_PORTS[scheme] else f":{port}"
-    path = normalize_path(path, scheme) or "/"
-    query = _normalise_query(query)
+    path = _encode_brackets(normalize_path(path, scheme) or "/")
+    query = _encode_brackets(_normalise_query(query))
     url = f"{scheme}://{host}{port_text}{path}{'?' + query if query else ''}"
     if len(url) > MAX_LENGTH:
         raise InvalidUrl("too_long")
@@ -263,6 +264,11 @@ def _is_private(host: str) -> bool:
     except ValueError:
         return any(host == suffix or host.endswith("." + suffix) for suffix in PRIVATE_NAME_SUFFIXES)
     return not address.is_global or address.is_multicast
+
+
+def _encode_brackets(text: str) -> str:
+    """Brackets and parentheses percent-encoded, so a canonical address never looks defanged ("[.]", "(.)")."""
+    return text.translate(_BRACKETS)
 
 
 def _normalise_query(query: str) -> str:

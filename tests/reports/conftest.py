@@ -1,4 +1,4 @@
-"""Fixtures of the intake tests: a portal in Spanish and English, made directly (the portal pages are tested elsewhere)."""
+"""Fixtures of the intake tests: a portal in Spanish and English, made directly (its pages are tested elsewhere)."""
 
 from __future__ import annotations
 

@@ -55,6 +55,8 @@ SAME = [
     ("http://[::ffff:8.8.8.8]/", "http://8.8.8.8/"),
     ("http://a_b.example/", "http://a_b.example/"),
     ("http://example.onion/", "http://example.onion/"),
+    ("https://en.wikipedia.example/wiki/Foo_(bar)", "https://en.wikipedia.example/wiki/Foo_%28bar%29"),
+    ("https://x.example/a?list[]=1", "https://x.example/a?list%5B%5D=1"),
 ]
 
 INVALID = [
@@ -171,6 +173,8 @@ def _check_idempotent(text: str) -> None:
 @example("http://x.example/?a=%26&b=%3D")
 @example("http://x.example/e\u0301")
 @example("http://x.example/%CC%81")
+@example("http://example.com/[.]")
+@example("http://example.com/?q=(.)")
 def test_arbitrary_text_is_canonical_or_refused(text: str) -> None:
     _check_idempotent(text)
 

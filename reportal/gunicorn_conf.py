@@ -1,0 +1,57 @@
+"""gunicorn settings for reportal. No client address appears in any log line: the access log format has no
+%(h)s (remote address) and no %({x-forwarded-for}i)s, and the error log drops addresses gunicorn would print.
+
+    gunicorn -c python:reportal.gunicorn_conf reportal.wsgi
+
+Environment: GUNICORN_BIND (127.0.0.1:8000), GUNICORN_WORKERS (2 x cores + 1), GUNICORN_THREADS (1: sync
+workers; more: gthread), GUNICORN_ACCESS_LOG ("-" for stdout, a file, or "off"), GUNICORN_ERROR_LOG ("-"),
+GUNICORN_LOG_LEVEL (info).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from typing import Any
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", "0")) or 2 * (os.cpu_count() or 1) + 1
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+keepalive = 5
+
+_access = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+accesslog = None if _access == "off" else _access
+# Time, request line without the query string (status checks carry reference codes there), status, size, duration.
+# Deliberately absent: %(h)s (client address), %(r)s and %(q)s (query string), %(f)s (referrer), %(a)s (user agent).
+access_log_format = '%(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# Headers naming the client are not trusted from anyone: reportal does not want to know the address.
+forwarded_allow_ips = ""
+proxy_allow_ips = ""
+
+# IPv4, full IPv6, and compressed IPv6 (with "::"); times such as 06:30:12 do not match.
+_ADDRESS = re.compile(
+    r"\b(?:\d{1,3}\.){3}\d{1,3}\b|(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|[0-9a-fA-F:.]*::[0-9a-fA-F:.]*"
+)
+
+
+class DropClientAddresses(logging.Filter):
+    """gunicorn prints a client's address on some errors ("Invalid request from ip=..."): remove any address,
+    except in the lines that say where the server itself listens."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message.startswith(("Listening at", "Starting gunicorn")):
+            return True
+        cleaned = _ADDRESS.sub("[address removed]", message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def on_starting(server: Any) -> None:
+    logging.getLogger("gunicorn.error").addFilter(DropClientAddresses())
