@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from reportal.net import dns as net_dns
 from reportal.net import rdap
 from reportal.net.errors import FetchRefused
-from reportal.net.guard import split_url
+from reportal.net.guard import is_allowed_address, split_url
 from reportal.tracing import cdn, geoip, rdap_cache
 from reportal.tracing.models import Trace, TracePurpose
 
@@ -84,7 +84,18 @@ def trace_url(url: str, *, timeout: float | None = None) -> TraceResult:
 
     infos = [geoip.lookup(ip) for ip in addresses]
     rdap_networks: dict[str, rdap.RdapRecord] = {}
-    for info in infos[:MAX_RDAP_ADDRESSES]:
+    private = [ip for ip in addresses if not is_allowed_address(ip)]
+    if private:
+        # No registry holds these, and the hotline's own network must not be probed; unless the operator allowed them.
+        result.fail(
+            "private_address",
+            _(
+                "%(host)s points to %(address)s, a private or reserved address that is not on the public internet; "
+                "check the address and its DNS."
+            )
+            % {"host": host, "address": private[0]},
+        )
+    for info in [i for i in infos if i.ip not in private][:MAX_RDAP_ADDRESSES]:
         try:
             record = rdap_cache.ip_record(info.ip, timeout=timeout)
         except rdap.RdapError as exc:

@@ -95,3 +95,11 @@ def test_trace_command_prints_the_trace(fake_world, capsys):
     assert "abuse@host-sv.example" in out
     call_command("trace", "--json", f"{base}/p")
     assert json.loads(capsys.readouterr().out)["hosting_asn"] == 64500
+
+
+def test_a_private_address_is_named_and_not_looked_up(fake_world, settings):
+    settings.REPORTAL_FETCH_ALLOW = []
+    fake_world.dns.add("intranet.test", "A", "10.1.2.3")
+    result = trace_url("http://intranet.test/")
+    assert result.error_code == "private_address" and "10.1.2.3" in result.errors[0]
+    assert not any(p.startswith("/ip/") for p in fake_world.rdap.requests)
