@@ -23,6 +23,7 @@ class FakeDnsServer:
     def __init__(self) -> None:
         self.records: dict[tuple[str, str], list[str]] = {}
         self.silent: set[str] = set()
+        self.chase = False  # True: answer with the whole CNAME chain in one response, as recursive resolvers do
         self.queries: list[tuple[str, str]] = []
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
@@ -77,7 +78,18 @@ class FakeDnsServer:
         response.flags |= dns.flags.AA
         cname = self.records.get((name, "CNAME"))
         values = self.records.get((name, rdtype))
-        if cname and rdtype != "CNAME":
+        if cname and rdtype != "CNAME" and self.chase:
+            owner = name
+            for _hop in range(40):  # a looping chain is sent as far as a real server would before giving up
+                target = self.records.get((owner, "CNAME"))
+                if not target:
+                    break
+                response.answer.append(dns.rrset.from_text(owner + ".", 60, "IN", "CNAME", target[0].rstrip(".") + "."))
+                owner = target[0].rstrip(".").lower()
+            final = self.records.get((owner, rdtype))
+            if final and not self.records.get((owner, "CNAME")):
+                response.answer.append(dns.rrset.from_text_list(owner + ".", 60, "IN", rdtype, final))
+        elif cname and rdtype != "CNAME":
             response.answer.append(dns.rrset.from_text(question.name, 60, "IN", "CNAME", cname[0].rstrip(".") + "."))
         elif values:
             rrset = dns.rrset.from_text_list(

@@ -47,3 +47,22 @@ def test_name_without_addresses(fake_dns):
     with pytest.raises(DnsError) as info:
         resolve("mail-only.test")
     assert info.value.reason == "no_address"
+
+
+def test_a_chain_answered_in_one_response(fake_dns):
+    fake_dns.chase = True
+    fake_dns.add("www.shop.test", "CNAME", "edge.shop.test")
+    fake_dns.add("edge.shop.test", "CNAME", "origin.hosting.test")
+    fake_dns.add("origin.hosting.test", "A", "192.0.2.10")
+    answer = resolve("www.shop.test")
+    assert answer.cname_chain == ["edge.shop.test", "origin.hosting.test"] and answer.ipv4 == ["192.0.2.10"]
+    assert ("edge.shop.test", "A") not in fake_dns.queries  # the resolver did not need to ask again
+
+
+def test_a_loop_answered_in_one_response(fake_dns):
+    fake_dns.chase = True
+    fake_dns.add("a.loop.test", "CNAME", "b.loop.test")
+    fake_dns.add("b.loop.test", "CNAME", "a.loop.test")
+    with pytest.raises(DnsError) as info:
+        resolve("a.loop.test", timeout=2)
+    assert info.value.reason == "loop"
