@@ -16,6 +16,7 @@ import hmac
 import json
 import logging
 import secrets
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -194,10 +195,39 @@ def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "staff/denied.html", {"message": message}, status=403)
 
 
-def require_staff(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+ACTIVITY_SESSION_KEY = "reportal_last_activity"
+
+
+def mark_activity(request: HttpRequest) -> None:
+    request.session[ACTIVITY_SESSION_KEY] = time.time()
+
+
+def idle_expired(request: HttpRequest, *, background: bool = False) -> bool:
+    """True (and the session ended, audited) when the user did nothing for SESSION_COOKIE_AGE seconds.
+
+    The session cookie already expires after that long without requests; this also ignores background calls
+    (a screen-time heartbeat), so a screen left open on an unattended desk still signs out.
+    """
+    last = request.session.get(ACTIVITY_SESSION_KEY)
+    if last is not None and time.time() - float(last) > settings.SESSION_COOKIE_AGE:
+        from django.contrib.auth import logout
+
+        from reportal.audit.services import record
+
+        record(request.user, "staff.idle_timeout", idle_seconds=int(time.time() - float(last)))
+        logout(request)
+        return True
+    if not background or last is None:
+        mark_activity(request)
+    return False
+
+
+def require_staff(*roles: Role, background: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """View decorator: anonymous -> login page; no second factor -> 2FA; wrong role -> 403. Audits denials.
 
     With no roles given, every staff role passes (analyst, senior, admin, partner viewer); members never do.
+    `background=True` marks calls the page makes by itself (heartbeats, polling): they do not count as activity
+    for the idle sign-out.
     """
     allowed = tuple(Role(r) for r in roles) if roles else STAFF_ROLES
 
@@ -213,6 +243,8 @@ def require_staff(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., 
                 return _forbidden(request, _("This account may not use the staff pages. Ask a hotline admin."))
             if not second_factor_verified(user):
                 return _redirect_for(request, reverse("accounts:verify"))
+            if idle_expired(request, background=background):
+                return _redirect_for(request, settings.LOGIN_URL)
             if profile.must_change_password:
                 return _redirect_for(request, reverse("accounts:password_change"))
             role = staff_role(user)
@@ -395,7 +427,7 @@ class StaffSessionAuth(APIKeyCookie):
         user = request.user
         role = staff_role(user)
         profile = _profile(user)
-        if role is None or profile is None or profile.must_change_password:
+        if role is None or profile is None or profile.must_change_password or idle_expired(request):
             return None
         if str(role) not in self.roles:
             _audit_denial(request, user, "role", required=list(self.roles))

@@ -144,6 +144,7 @@ def _complete_sign_in(request: HttpRequest, user: Any, device: Any) -> None:
         auth_login(request, user)
     request.session.pop(PENDING_KEY, None)
     otp_login(request, device)
+    access.mark_activity(request)
 
 
 def _fail_second_factor(request: HttpRequest, user: Any, step: str) -> HttpResponse | None:

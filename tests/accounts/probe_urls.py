@@ -44,7 +44,15 @@ def forgotten(request):
     return {"who": "should never answer"}
 
 
+@access.require_staff(background=True)
+def heartbeat_page(request):
+    from django.http import HttpResponse
+
+    return HttpResponse("beat")
+
+
 urlpatterns = [
     path("probe/", probe.urls),
+    path("probe-heartbeat/", heartbeat_page),
     path("", include("reportal.urls")),
 ]

@@ -188,3 +188,28 @@ def test_staff_pages_carry_no_inline_script_and_load_nothing_from_elsewhere(clie
         page = client.get(url).content.decode()
         assert "<script>" not in page and "<script " not in page.replace('<script src="/static/', "")
         assert "http://" not in page and "https://" not in page
+
+
+@pytest.mark.urls("tests.accounts.probe_urls")
+def test_background_calls_do_not_keep_an_unattended_session_alive(client, settings):
+    """A heartbeat every 30 s renews the cookie, but the idle sign-out counts only what the person did."""
+    import time as clock
+
+    from reportal.access import ACTIVITY_SESSION_KEY
+
+    _user, password, secret = make_staff("kim", "analyst")
+    _password_step(client, "kim", password)
+    client.post(VERIFY, {"code": services.current_totp(secret)})
+    assert client.get(ACCOUNT).status_code == 200
+    assert client.get("/probe-heartbeat/").content == b"beat"
+    active_at = client.session[ACTIVITY_SESSION_KEY]
+    assert client.get("/probe-heartbeat/").status_code == 200
+    assert client.session[ACTIVITY_SESSION_KEY] == active_at  # a background call is not activity
+
+    session = client.session
+    session[ACTIVITY_SESSION_KEY] = clock.time() - settings.SESSION_COOKIE_AGE - 60
+    session.save()
+    response = client.get("/probe-heartbeat/")
+    assert response.status_code == 302 and response["Location"].startswith(LOGIN)
+    assert client.get(ACCOUNT)["Location"].startswith(LOGIN)
+    assert AuditEntry.objects.filter(action="staff.idle_timeout", actor_name="kim").exists()
