@@ -27,6 +27,7 @@ from reportal.portals.forms import INITIAL_URL_INPUTS, MAX_URLS, ReportForm, Sta
 from reportal.portals.languages import is_rtl, native_name, negotiate
 from reportal.portals.models import Portal
 from reportal.reports import services as intake
+from reportal.reports.canonical import InvalidUrl, canonicalize
 
 # The page names a language switch and the redirects know about.
 PAGES = ("landing", "report", "status", "privacy")
@@ -184,7 +185,8 @@ def report(request: HttpRequest, slug: str, lang: str) -> HttpResponse:
             # "Add another address" without JavaScript: the same form, one more input, nothing lost, no errors yet.
             return _report_form_page(request, portal, lang, _unvalidated(form), extra_inputs=1)
         if not form.is_valid():
-            return _report_form_page(request, portal, lang, form, status=400)
+            # Show the address problems now too, so the reporter fixes everything in one go.
+            return _report_form_page(request, portal, lang, form, url_errors=_address_problems(form), status=400)
 
         solved = altcha.solution_is_valid(request.POST.get("altcha", ""))
         # Without proof of work the reporter shares the strict bucket of anonymous API callers ("reports").
@@ -219,6 +221,17 @@ def report(request: HttpRequest, slug: str, lang: str) -> HttpResponse:
 
     context = {"reference": result.reference, "address_count": len(result.addresses)}
     return _render(request, portal, lang, "thanks", "portals/thanks.html", context, private=True)
+
+
+def _address_problems(form: ReportForm) -> dict[int, str]:
+    """Per input, why an address cannot be reported (the intake's own canonicaliser, so the messages match)."""
+    problems: dict[int, str] = {}
+    for index, value in form.filled_urls():
+        try:
+            canonicalize(value)
+        except InvalidUrl as exc:
+            problems[index] = str(exc.message)
+    return problems
 
 
 def _unvalidated(form: ReportForm) -> ReportForm:

@@ -57,6 +57,15 @@ def test_bad_addresses_come_back_with_the_message_next_to_the_input_and_everythi
     assert ReportedUrl.objects.count() == 0
 
 
+def test_every_problem_is_shown_at_once(client, demo_portals):
+    response = client.post("/gt/es/report/", {"url": ["ftp://a.example/x", "https://ok.example/"], "seen_on": "web"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="url-0-error"' in html and 'id="url-1-error"' not in html
+    assert 'id="no_images-error"' in html
+    assert "Solo se pueden denunciar direcciones web que empiezan con http:// o https://." in text_of(html)
+
+
 def test_missing_confirmation_and_address_are_explained_in_the_pages_language(client, demo_portals):
     response = client.post("/gt/es/report/", {"url": ["", "", ""], "seen_on": "", "description": "texto"})
     assert response.status_code == 400
