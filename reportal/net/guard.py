@@ -117,6 +117,14 @@ def split_url(url: str) -> tuple[str, str, int]:
         raise FetchRefused(_("%(url)s has no host name.") % {"url": url}, url=url)
     if parts.username or parts.password:
         raise FetchRefused(_("Addresses with a user name or password are not fetched."), url=url)
+    if not host.isascii():
+        # International names travel as IDNA (punycode) in DNS, the Host header and TLS.
+        try:
+            import idna
+
+            host = idna.encode(host, uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
+            raise FetchRefused(_("%(host)s is not a valid host name.") % {"host": host}, url=url) from None
     return scheme, host, port or (443 if scheme == "https" else 80)
 
 

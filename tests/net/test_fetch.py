@@ -143,3 +143,11 @@ def test_head_reads_no_body(website, allow_loopback):
 def test_404_is_a_result_not_an_error(website, allow_loopback):
     result = fetch(website.url("/missing"))
     assert result.status == 404
+
+
+def test_an_international_name_is_fetched_by_its_idna_form(website, fake_dns, allow_loopback):
+    fake_dns.add("xn--bcher-kva.test", "A", "127.0.0.1")
+    website.set("/", "<html>ok</html>")
+    result = fetch(f"http://bücher.test:{website.port}/")
+    assert result.status == 200
+    assert website.requests[-1][2]["host"] == f"xn--bcher-kva.test:{website.port}"
