@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -327,10 +327,13 @@ def check_member_key(key: str | None, scope: str) -> MemberKeyCheck:
     # One raw query: the matching API authenticates thousands of calls a second, and building ORM queries cost
     # more than running them. Liveness is decided in SQL; the table and column names are Django's own.
     now = timezone.now()
+    # Each backend's own datetime form (SQLite compares text), as the ORM would send it.
+    db_now = connection.ops.adapt_datetimefield_value(now)
+    db_now_minute = connection.ops.adapt_datetimefield_value(now - timedelta(minutes=1))
     rows = list(
         Member.objects.raw(
             _MEMBER_KEY_SQL,
-            [now - timedelta(minutes=1), lookup, True, now, now],
+            [db_now_minute, lookup, True, db_now, db_now],
         )
     )
     member = rows[0] if rows else None
