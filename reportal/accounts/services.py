@@ -171,15 +171,18 @@ def _staff_user(username: str) -> Any:
 
 
 @transaction.atomic
-def reset_staff(username: str, *, actor: Any = None) -> tuple[Any, str, str, str]:
-    """A new one-time password and a new TOTP secret; sessions, tokens and recovery codes of the old ones end."""
+def reset_staff(username: str, *, actor: Any = None, must_change_password: bool = True) -> tuple[Any, str, str, str]:
+    """A new one-time password and a new TOTP secret; sessions, tokens and recovery codes of the old ones end.
+
+    `must_change_password=False` suits a throw-away demo account whose password is printed at every start.
+    """
     user = _staff_user(username)
     password = generate_password()
     user.set_password(password)  # also ends every session: the session hash depends on the password
     user.is_active = True
     user.save()
     profile = user.staff_profile
-    profile.must_change_password = True
+    profile.must_change_password = must_change_password
     profile.disabled = False
     profile.save()
     device = new_totp_device(user, confirmed=True)
