@@ -168,9 +168,27 @@ def _context(notice: Notice) -> dict[str, Any]:
         "checked_at": timezone.now(),
         "first_sent": first.sent_at if first else notice.created_at,
         "reminder": notice.kind == NoticeKind.REMINDER,
+        "reappeared": notice.reason == "reappeared",
+        "removed_at": _last_removal(item),
+        "media_urls": _media_urls(item),
         "escalation": notice.escalation_level > 0,
         "legal_basis": legal,
     }
+
+
+def _media_urls(item: Any) -> list[str]:
+    """Addresses of the confirmed files on the page (from the baseline hashes), so the host finds exactly what to
+    remove. Addresses only: the files themselves are never attached."""
+    monitor = getattr(item, "monitor", None)
+    media = monitor.baseline.get("media", []) if monitor is not None else []
+    return [m["url"] for m in media if m.get("url") and m["url"] != item.canonical_url][:12]
+
+
+def _last_removal(item: Any) -> datetime | None:
+    from reportal.actions.models import Removal
+
+    removal = Removal.objects.filter(item=item).order_by("-removed_at").first()
+    return removal.removed_at if removal else None
 
 
 def build_xarf(notice: Notice) -> dict[str, Any]:

@@ -30,6 +30,7 @@ def test_report_to_removal(actionable, world):
     body = notice.get_body(("plain",)).get_content()
     assert item.canonical_url in body
     assert f"SV-{item.pk:07d}" in body and "Base legal" in body
+    assert f"{item.canonical_url}/pic.png" in body  # the file to remove is named, never attached
     assert not any(part.get_content_maintype() in ("image", "video") for part in notice.walk())
     report = xarf_of(notice)
     assert validation_errors(report) == []
@@ -148,7 +149,8 @@ def test_an_address_that_reappears_reopens(actionable, world):
     assert item.status == ItemStatus.ACTION_TAKEN and item.is_open
     assert item.monitor.reappeared_count == 1
     assert Removal.objects.get(item=item).superseded  # the first removal no longer counts
-    assert len(world.smtp.messages_to("abuse@host-sv.example")) == 2  # a fresh notice went out
+    [_first, again] = world.smtp.messages_to("abuse@host-sv.example")  # a fresh notice went out
+    assert "vuelve a estar en línea" in again.get_body(("plain",)).get_content()
 
 
 def test_page_still_up_but_pictures_gone_counts_as_removed(actionable, world):
