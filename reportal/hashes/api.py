@@ -51,7 +51,7 @@ class ErrorOut(Schema):
 @router.post(
     "/match",
     response={200: MatchResponse, 400: ErrorOut, 429: ErrorOut},
-    auth=MemberKeyAuth(Scope.MATCH, staff=True),
+    auth=MemberKeyAuth(str(Scope.MATCH), staff=True),
     summary="Match a batch of hashes against the banks",
 )
 def match_batch(request: HttpRequest, payload: MatchRequest) -> MatchResponse:

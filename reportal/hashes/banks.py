@@ -190,7 +190,7 @@ class ContentSignals:
     @classmethod
     def from_mapping(cls, signals: dict[str, str], **provenance: Any) -> ContentSignals:
         """From {signal_type: value} (HMA or threatexchange names); raises InvalidSignal."""
-        values: dict[str, str] = {}
+        values: dict[str, Any] = {}
         for raw_type, raw_value in signals.items():
             signal_type, value = parse_signal(str(raw_type), str(raw_value))
             values[signal_type] = value

@@ -117,7 +117,9 @@ def _checkpoint_json(checkpoint: Any) -> Any:
             return {str(k): encode(v) for k, v in value.items()}
         return value
 
-    return encode(dataclasses.asdict(checkpoint)) if dataclasses.is_dataclass(checkpoint) else None
+    if not dataclasses.is_dataclass(checkpoint) or isinstance(checkpoint, type):
+        return None
+    return encode(dataclasses.asdict(checkpoint))
 
 
 def _checkpoint_from_json(api_cls: Any, data: Any) -> Any:

@@ -438,7 +438,7 @@ def _metadata_provenance(metadata: Any) -> dict[str, Any]:
     unknown = set(metadata) - {"content_id", "content_uri", "json", "collab"}
     if unknown:
         raise InvalidSignal(_("Invalid metadata: unknown fields %(fields)s") % {"fields": ", ".join(sorted(unknown))})
-    extra = metadata.get("json") if isinstance(metadata.get("json"), dict) else {}
+    extra: dict[str, Any] = metadata["json"] if isinstance(metadata.get("json"), dict) else {}
     return {
         "external_id": str(metadata.get("content_id") or ""),
         "original_media_uri": str(metadata.get("content_uri") or ""),

@@ -148,7 +148,7 @@ class Command(BaseCommand):
         try:
             state = exchanges.fetch_exchange(
                 options["exchange"], bank_name=options["bank"],
-                progress=lambda n: sys.stderr.write(f"\r{n:,} signals"),
+                progress=lambda n: print(f"\r{n:,} signals", end="", file=sys.stderr),
             )
         except exchanges.ExchangeNotConfigured as exc:
             raise CommandError(str(exc)) from None
