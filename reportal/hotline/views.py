@@ -3,6 +3,7 @@ shows or changes an item is audited."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from django.contrib import messages
@@ -212,13 +213,24 @@ def item_preview(request: HttpRequest, item_id: int) -> HttpResponse:
         error=bool(result.error),
     )
     revealed = set(request.session.get(REVEALED_SESSION_KEY, []))
-    context = {
-        "item": item,
-        "preview": result,
-        "shown": [(image, image.token in revealed) for image in result.images],
-    }
+    preference = wellbeing.viewing_preference(request.user)
+    shown = []
+    for image in result.images:
+        stored = preview.STORE.get(image.token)
+        if stored is not None:
+            is_revealed = image.token in revealed
+            shown.append((image, is_revealed, _data_uri(stored, revealed=is_revealed, preference=preference)))
+    context = {"item": item, "preview": result, "shown": shown}
     template = "hotline/_preview.html" if _is_htmx(request) else "hotline/preview_page.html"
     return render(request, template, _base_context(request) | context)
+
+
+def _data_uri(image: preview.StoredImage, *, revealed: bool, preference: wellbeing.ViewingDefaults | None) -> str:
+    """The thumbnail inline in the page: no request per image, and no address at which it could be fetched again."""
+    body = image.thumbnail
+    if not revealed and preference is not None:
+        body = veil(image.thumbnail, blur=preference.blur, greyscale=preference.greyscale)
+    return "data:image/jpeg;base64," + base64.b64encode(body).decode("ascii")
 
 
 def _own_image(request: HttpRequest, token: str) -> preview.StoredImage:
@@ -232,6 +244,7 @@ def _own_image(request: HttpRequest, token: str) -> preview.StoredImage:
 @require_GET
 @access.require_staff(*ASSESSORS)
 def thumbnail(request: HttpRequest, token: str) -> HttpResponse:
+    """One thumbnail as an image of its own (to open it alone); the preview inlines them, veiled the same way."""
     image = _own_image(request, token)
     if token in request.session.get(REVEALED_SESSION_KEY, []):
         body = image.thumbnail
@@ -255,9 +268,13 @@ def reveal(request: HttpRequest, token: str) -> HttpResponse:
         request.session[REVEALED_SESSION_KEY] = revealed
     audit(request.user, "preview.revealed", item, source_url=image.source_url)
     if _is_htmx(request):
-        return render(
-            request, "hotline/_thumbnail.html", {"token": token, "revealed": True, "source_url": image.source_url}
-        )
+        context = {
+            "token": token,
+            "revealed": True,
+            "source_url": image.source_url,
+            "data_uri": _data_uri(image, revealed=True, preference=None),
+        }
+        return render(request, "hotline/_thumbnail.html", context)
     return HttpResponseRedirect(reverse("hotline:item_preview", args=[item.pk]))
 
 

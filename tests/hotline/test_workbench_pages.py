@@ -3,6 +3,7 @@ the assessment form, the veiled preview served by the app, reveal, and the audit
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 from datetime import timedelta
@@ -169,21 +170,28 @@ def test_preview_is_veiled_and_served_by_the_app_and_reveal_is_audited(staff_cli
     fragment = client.get(f"/workbench/items/{item.pk}/preview/", HTTP_HX_REQUEST="true").content.decode()
 
     sources = re.findall(r'<img src="([^"]+)"', fragment)
-    assert len(sources) == 1 and sources[0].startswith("/workbench/preview/")
+    assert len(sources) == 1 and sources[0].startswith("data:image/jpeg;base64,")  # made by the app, inline
     assert f"127.0.0.1:{site.port}" not in " ".join(re.findall(r'(?:src|href|action)="([^"]*)"', fragment))
-    veiled = client.get(sources[0])
-    assert veiled["Content-Type"] == "image/jpeg" and "no-store" in veiled["Cache-Control"]
-    assert Image.open(io.BytesIO(veiled.content)).mode == "L"
-    assert other_client.get(sources[0]).status_code == 404  # tokens belong to the analyst who fetched them
+    assert _inline_image(sources[0]).mode == "L"
 
-    token = sources[0].split("/")[3]
+    token = re.search(r'action="/workbench/preview/([^/]+)/reveal/"', fragment).group(1)
+    alone = client.get(f"/workbench/preview/{token}/")
+    assert alone["Content-Type"] == "image/jpeg" and "no-store" in alone["Cache-Control"]
+    assert Image.open(io.BytesIO(alone.content)).mode == "L"
+    assert other_client.get(f"/workbench/preview/{token}/").status_code == 404  # tokens belong to their analyst
+    assert other_client.post(f"/workbench/preview/{token}/reveal/").status_code == 404
+
     revealed_fragment = client.post(f"/workbench/preview/{token}/reveal/", HTTP_HX_REQUEST="true").content.decode()
     assert "wb-revealed" in revealed_fragment
-    revealed = client.get(f"/workbench/preview/{token}/")
-    assert Image.open(io.BytesIO(revealed.content)).mode == "RGB"
+    assert _inline_image(re.search(r'<img src="([^"]+)"', revealed_fragment).group(1)).mode == "RGB"
+    assert Image.open(io.BytesIO(client.get(f"/workbench/preview/{token}/").content)).mode == "RGB"
     assert ["hotline.item.previewed", "hotline.preview.revealed"] == [
         a for a in _actions(analyst) if a in ("hotline.item.previewed", "hotline.preview.revealed")
     ]
+
+
+def _inline_image(data_uri: str) -> Image.Image:
+    return Image.open(io.BytesIO(base64.b64decode(data_uri.split(",", 1)[1])))
 
 
 def test_preview_without_javascript_is_a_page(staff_client, site):
@@ -265,8 +273,7 @@ def test_sharp_previews_for_an_analyst_who_turned_blur_off(staff_client, site):
     analyst.staff_profile.save()
     client.post(f"/workbench/items/{item.pk}/claim/")
     fragment = client.get(f"/workbench/items/{item.pk}/preview/", HTTP_HX_REQUEST="true").content.decode()
-    source = re.search(r'<img src="([^"]+)"', fragment).group(1)
-    assert Image.open(io.BytesIO(client.get(source).content)).mode == "RGB"
+    assert _inline_image(re.search(r'<img src="([^"]+)"', fragment).group(1)).mode == "RGB"
 
 
 def test_reporter_email_only_for_roles_that_answer_reporters(staff_client):
