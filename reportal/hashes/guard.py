@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from ninja.errors import HttpError
 
 from reportal.access import ACCESS_ATTRIBUTE, HOTLINE_ROLES, MemberKeyAuth, Scope, StaffTokenAuth
+from reportal.ratelimit import is_limited
 
 MATCH = str(Scope.MATCH)
 HASHES = str(Scope.HASHES)
@@ -47,19 +48,8 @@ def principal_key(principal: Any) -> str:
 
 
 def rate_limited(request: HttpRequest, principal: Any) -> bool:
-    """True when this principal has used up REPORTAL_HASH_RATE_LIMIT (reportal.ratelimit does the counting)."""
-    rule = getattr(settings, "REPORTAL_HASH_RATE_LIMIT", "off")
-    if not rule or rule == "off":
-        return False
-    try:
-        from reportal import ratelimit
-    except ImportError:
-        return False
-    check = getattr(ratelimit, "hit", None) or getattr(ratelimit, "is_limited", None)
-    if check is None:
-        return False
-    result = check(principal_key(principal), rule)
-    return bool(getattr(result, "limited", result)) if not isinstance(result, bool) else result
+    """True when this principal has used up REPORTAL_HASH_RATE_LIMIT (counted per member key or staff user)."""
+    return is_limited(principal_key(principal), settings.REPORTAL_HASH_RATE_LIMIT)
 
 
 def api_access(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -291,3 +291,15 @@ class _ImageServer:
 
 def _image_server(routes: dict[str, tuple[bytes, str]]) -> _ImageServer:
     return _ImageServer(routes)
+
+
+def test_rate_limit_per_key(client, keys, settings):
+    settings.REPORTAL_HASH_RATE_LIMIT = "3/m"
+    path = "/m/raw_lookup?signal_type=md5&signal=" + "0" * 32
+    assert [client.get(path, **auth(keys.match)).status_code for _ in range(3)] == [200, 200, 200]
+    limited = client.get(path, **auth(keys.match))
+    assert limited.status_code == 429 and limited["Retry-After"] == "60" and set(limited.json()) == {"message"}
+    # Another member's key has its own allowance.
+    assert client.get(path, **auth(keys.staff)).status_code == 200
+    body = {"signals": [{"signal_type": "md5", "signal": "0" * 32}]}
+    assert client.post("/api/v1/match", body, content_type="application/json", **auth(keys.match)).status_code == 429
