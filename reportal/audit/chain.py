@@ -14,9 +14,23 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=DjangoJSONEncoder)
 
 
+def _stable(value: Any) -> Any:
+    # PostgreSQL's jsonb rewrites numbers with fractions (1e16 comes back as 10000000000000000) and refuses NUL
+    # characters; as text both read back exactly as written, on every database.
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {str(k).replace("\x00", ""): _stable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_stable(v) for v in value]
+    return value
+
+
 def normalise_details(details: dict[str, Any]) -> dict[str, Any]:
-    """What the database will give back: JSON types only, so the hash is the same when read again."""
-    return json.loads(canonical_json(details))
+    """What the database will give back: JSON types only (fractions as text), so the hash holds when read again."""
+    return _stable(json.loads(canonical_json(details)))
 
 
 def timestamp(at: datetime) -> str:

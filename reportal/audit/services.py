@@ -73,7 +73,7 @@ def record(actor: Any, action: str, obj: Any = None, *, portal_id: int | None = 
             "actor_id": actor_id,
             "actor_name": actor_name,
             "actor_role": actor_role,
-            "action": action[:100],
+            "action": action.replace("\x00", "")[:100],  # PostgreSQL text refuses NUL
             "object_type": object_type,
             "object_id": object_id,
             "portal_id": portal_id if portal_id is not None else obj_portal,
