@@ -179,6 +179,11 @@ def assess(request: HttpRequest, item_id: int) -> HttpResponse:
             return HttpResponseRedirect(reverse("hotline:queue"))
     audit(request.user, "item.assessment_rejected", item, errors=list(form.errors))
     item.refresh_from_db()
+    if not claims.holds_claim(item, request.user):
+        # Without a claim the page shows no form, so the reason goes where the page shows it.
+        for message in form.non_field_errors():
+            messages.error(request, message)
+        return HttpResponseRedirect(reverse("hotline:item", args=[item.pk]))
     context = _item_context(request, item, form=form)
     return render(request, "hotline/item.html", context, status=400)
 

@@ -309,3 +309,44 @@ def test_item_history_shows_decisions_and_list_entries_of_the_domain(
     history = page[page.index('id="history-heading"') :]
     assert "https://history.example/first/page" in history and "Actionable" in history
     assert "On the URL list since" in history and "history.example" in history
+
+
+def test_expired_claim_explains_why_the_decision_was_not_saved(staff_client):
+    from reportal.hotline.models import Claim
+
+    item = report_item("https://x.example/expired")
+    client, _analyst = staff_client("analyst")
+    client.post(f"/workbench/items/{item.pk}/claim/")
+    Claim.objects.filter(item=item).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    page = client.post(
+        f"/workbench/items/{item.pk}/assess/", {"outcome": "not_actionable", "reason": "not_found"}, follow=True
+    ).content.decode()
+
+    assert "Claim this item before assessing it" in page
+    assert item.assessments.count() == 0
+
+
+def test_seniors_preview_items_awaiting_their_second_opinion_only(staff_client, site, settings):
+    site.set("/a.png", drawn_image("PNG"), headers={"Content-Type": "image/png"})
+    site.set("/page", page_with_images(["/a.png"]))
+    flagged = report_item(site.url("/page"))
+    plain = report_item(site.url("/other"))
+    analyst_client, _analyst = staff_client("analyst")
+    analyst_client.post(f"/workbench/items/{flagged.pk}/claim/")
+    analyst_client.post(f"/workbench/items/{flagged.pk}/assess/", {"outcome": "second_opinion"})
+    senior_client, _senior = staff_client("senior")
+
+    assert senior_client.get(f"/workbench/items/{plain.pk}/preview/").status_code == 403
+    review = Review.objects.get(item=flagged)
+    page = senior_client.get(f"/workbench/reviews/{review.pk}/").content.decode()
+    assert f'hx-get="/workbench/items/{flagged.pk}/preview/"' in page
+    fragment = senior_client.get(f"/workbench/items/{flagged.pk}/preview/", HTTP_HX_REQUEST="true").content.decode()
+    assert "data:image/jpeg;base64," in fragment
+
+    response = senior_client.post(
+        f"/workbench/reviews/{review.pk}/", {"outcome": "not_actionable", "reason": "not_illegal"}
+    )
+    assert response.status_code == 302
+    flagged.refresh_from_db()
+    assert flagged.status == ItemStatus.NOT_ACTIONABLE
