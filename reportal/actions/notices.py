@@ -166,6 +166,7 @@ def _context(notice: Notice) -> dict[str, Any]:
         "reported_at": item.first_reported_at,
         "confirmed_at": casefile.confirmed_at(item),
         "checked_at": timezone.now(),
+        "tz": timezone.get_current_timezone_name(),
         "first_sent": first.sent_at if first else notice.created_at,
         "reminder": notice.kind == NoticeKind.REMINDER,
         "reappeared": notice.reason == "reappeared",
