@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "axes.middleware.AxesMiddleware",
     "reportal.access.DeclaredAccessMiddleware",  # a /staff/ or /workbench/ view without an access rule answers 403
+    "reportal.accounts.middleware.StaffLanguageMiddleware",  # staff pages in the browser's language
 ]
 
 ROOT_URLCONF = "reportal.urls"

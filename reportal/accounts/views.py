@@ -64,6 +64,8 @@ def _is_locked(request: HttpRequest, username: str) -> bool:
 
 def _locked_page(request: HttpRequest) -> HttpResponse:
     hours = settings.AXES_COOLOFF_TIME
+    if isinstance(hours, float) and hours.is_integer():
+        hours = int(hours)  # "1 hour", not "1.0 hours"
     return render(request, "staff/locked.html", {"cooloff_hours": hours}, status=429)
 
 

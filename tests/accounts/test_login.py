@@ -213,3 +213,15 @@ def test_background_calls_do_not_keep_an_unattended_session_alive(client, settin
     assert response.status_code == 302 and response["Location"].startswith(LOGIN)
     assert client.get(ACCOUNT)["Location"].startswith(LOGIN)
     assert AuditEntry.objects.filter(action="staff.idle_timeout", actor_name="kim").exists()
+
+
+def test_staff_pages_speak_the_browsers_language(client, settings):
+    settings.AXES_FAILURE_LIMIT = 1
+    page = client.get(LOGIN, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Iniciar sesión en la línea de denuncia" in page
+    _user, _password, _secret = make_staff("lia", "analyst")
+    client.post(LOGIN, {"username": "lia", "password": "not it at all"}, HTTP_ACCEPT_LANGUAGE="es")
+    response = client.post(LOGIN, {"username": "lia", "password": "not it at all"}, HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 429
+    assert "bloqueada durante 1 hora" in response.content.decode()
+    assert "Sign in to the hotline" in client.get(LOGIN, HTTP_ACCEPT_LANGUAGE="en").content.decode()
