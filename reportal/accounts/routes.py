@@ -61,14 +61,15 @@ def page_routes(prefixes: tuple[str, ...] = GUARDED_PREFIXES) -> list[PageRoute]
     return routes
 
 
-def api_operations() -> list[ApiOperation]:
-    """Every operation of the NinjaAPI at /api/v1/, with the rule its auth declared (or None)."""
-    from reportal.api import api
+def api_operations(api: Any = None, prefix: str = "/api/v1/") -> list[ApiOperation]:
+    """Every operation of a NinjaAPI (default: the one at /api/v1/), with the rule its auth declared (or None)."""
+    if api is None:
+        from reportal.api import api
 
     operations = []
     for bound in api._get_bound_routers():
         for path, path_view in bound.path_operations.items():
-            full = "/api/v1/" + "/".join(part.strip("/") for part in (bound.prefix, path) if part.strip("/"))
+            full = prefix + "/".join(part.strip("/") for part in (bound.prefix, path) if part.strip("/"))
             for operation in path_view.operations:
                 op_id = operation.operation_id or api.get_openapi_operation_id(operation)
                 operations.append(

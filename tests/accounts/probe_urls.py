@@ -51,7 +51,14 @@ def heartbeat_page(request):
     return HttpResponse("beat")
 
 
+def forgotten_page(request):
+    from django.http import HttpResponse
+
+    return HttpResponse("a page that forgot to ask reportal.access")
+
+
 urlpatterns = [
+    path("staff/forgotten/", forgotten_page, name="forgotten-page"),
     path("probe/", probe.urls),
     path("probe-heartbeat/", heartbeat_page),
     path("", include("reportal.urls")),
