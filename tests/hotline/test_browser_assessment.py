@@ -6,12 +6,16 @@ analyst cannot claim the same item."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from ipaddress import ip_network
 from urllib.parse import urlsplit
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import timezone
 
+from reportal.hotline.models import ScreenSession
 from reportal.reports.models import ItemStatus, Report, ReportedUrl
 from tests.browser import launch_browser
 from tests.fakes.website import running_website
@@ -46,6 +50,7 @@ def test_site(settings):
     settings.REPORTAL_FETCH_ALLOW = [ip_network("127.0.0.0/8")]
     settings.REPORTAL_ACCEPT_PRIVATE_URLS = True
     settings.REPORTAL_SECOND_OPINION_SHARE = 0.0
+    settings.REPORTAL_BREAK_MINUTES = 45
     for site in running_website():
         site.set("/one.png", drawn_image("PNG", seed=11), headers={"Content-Type": "image/png"})
         site.set("/two.jpg", drawn_image("JPEG", seed=12), headers={"Content-Type": "image/jpeg"})
@@ -73,6 +78,8 @@ def test_analyst_assesses_a_reported_page_without_touching_the_site(live_server,
     site_origin = f"{test_site.host}:{test_site.port}"
     app_origin = urlsplit(live_server.url).netloc
     requested: list[str] = []
+    console_errors: list[str] = []
+    failed: list[str] = []
 
     with sync_playwright() as playwright:
         browser = launch_browser(playwright)
@@ -82,6 +89,8 @@ def test_analyst_assesses_a_reported_page_without_touching_the_site(live_server,
             for page in (ana_page, bea_page):
                 page.set_default_timeout(90_000)  # the test machine is shared and sometimes slow; nothing here is timed
                 page.on("request", lambda request: requested.append(request.url))
+                page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+                page.on("response", lambda response: response.status >= 400 and failed.append(response.url))
             sign_in(ana_page, live_server.url, ana, "ana's own long passphrase 1")
             sign_in(bea_page, live_server.url, bea, "bea's own long passphrase 2")
 
@@ -112,6 +121,20 @@ def test_analyst_assesses_a_reported_page_without_touching_the_site(live_server,
             bea_page.wait_for_url(re.compile(rf"/workbench/items/{item.pk}/$"))
             assert "ana is assessing this item until" in bea_page.content()
             assert bea_page.locator("#assessment-form").count() == 0
+
+            # An hour on assessment screens without a break: the heartbeat brings the reminder, no reload needed.
+            assert ana_page.locator("#wellbeing p").count() == 0
+            now = timezone.now()
+            ScreenSession.objects.create(
+                user=get_user_model().objects.get(username="ana"),
+                day=timezone.localdate(now),
+                opened_at=now - timedelta(minutes=60),
+                last_seen_at=now,
+                closed_at=now,
+            )
+            ana_page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
+            ana_page.wait_for_selector("#wellbeing .wb-reminder")
+            assert "without a break" in ana_page.locator("#wellbeing").inner_text()
 
             # Ana reveals the first thumbnail: colour and sharp.
             first = ana_page.locator("#preview figure.wb-thumb").first
@@ -145,3 +168,6 @@ def test_analyst_assesses_a_reported_page_without_touching_the_site(live_server,
     assert not [url for url in requested if site_origin in url]
     assert {urlsplit(url).netloc for url in requested if url.startswith("http")} == {app_origin}
     assert test_site.requests  # the server did fetch the page and images
+    # Nothing refused by the Content-Security-Policy, and nothing missing but the browser's favicon guess.
+    assert [m for m in console_errors if not m.startswith("Failed to load resource")] == []
+    assert [url for url in failed if not url.endswith("/favicon.ico")] == []
