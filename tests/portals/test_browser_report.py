@@ -47,6 +47,8 @@ def test_spanish_report_with_javascript_solves_the_challenge_and_status_recognis
 
     console_errors: list[str] = []
     page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
     page.goto(f"{live_server.url}/gt/")
     assert page.url == f"{live_server.url}/gt/es/"
     assert page.locator("html").get_attribute("lang") == "es"
@@ -61,6 +63,8 @@ def test_spanish_report_with_javascript_solves_the_challenge_and_status_recognis
     assert Report.objects.filter(language="es").count() == 2
     _check_status(page, live_server.url, code)
     assert console_errors == []  # in particular, nothing refused by the Content-Security-Policy
+    assert f"{live_server.url}/gt/challenge/" in requested  # the proof of work came from us
+    assert [url for url in requested if not url.startswith(live_server.url)] == []
 
 
 def test_spanish_report_without_javascript(page_no_js, live_server, portals):
@@ -184,3 +188,22 @@ def test_leave_quickly_without_javascript_is_a_plain_link(page_no_js, live_serve
     page_no_js.goto(f"{live_server.url}/gt/es/privacy/")
     page_no_js.get_by_role("link", name="Salir rápido de este sitio").click()
     assert page_no_js.url == f"{live_server.url}/?neutral"
+
+
+def test_add_another_address_with_javascript_needs_no_round_trip(page, live_server, portals):
+    page.goto(f"{live_server.url}/gt/es/report/")
+    page.get_by_label("Dirección 1").fill("https://uno.example/")
+    navigations: list[str] = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    for _ in range(17):
+        page.get_by_role("button", name="Añadir otra dirección").click()
+    assert navigations == []
+    assert page.evaluate("document.activeElement.id") == "url-19"
+    assert page.get_by_role("button", name="Añadir otra dirección").is_hidden()  # 20 is the most
+    assert page.get_by_label("Dirección 1", exact=True).input_value() == "https://uno.example/"
+    page.get_by_label("Dirección 20").fill("https://veinte.example/")
+    page.get_by_label("Una red social").check()
+    page.get_by_label("Solo envío direcciones y texto, ninguna imagen ni video.").check()
+    page.get_by_role("button", name="Enviar la denuncia").click()
+    page.wait_for_selector("#reference", timeout=30_000)
+    assert Report.objects.get().urls.count() == 2
