@@ -489,6 +489,23 @@ class MemberKeyAuth(AuthBase):
         return check.member
 
 
+class AnyMemberKeyAuth(AuthBase):
+    """ninja auth: any live member key, whatever its scopes (for a member managing its own key)."""
+
+    openapi_type = "apiKey"
+    openapi_in = "header"
+    openapi_name = "X-API-Key"
+    reportal_access = AccessRule("member", (), ("any",))
+
+    def __call__(self, request: HttpRequest) -> Any | None:
+        check = check_member_key(key_from_request(request), "")
+        if check.member is None or check.key is None:
+            return None
+        request.member = check.member  # type: ignore[attr-defined]
+        request.member_key = check.key  # type: ignore[attr-defined]
+        return check.member
+
+
 class PublicAccess:
     """ninja auth for operations anyone may call (report intake, public key). Declaring it is the point."""
 

@@ -112,6 +112,8 @@ API: dict[str, list[Check]] = {
     "reportal_reports_api_submit": [api(EVERYONE, "POST")],
     "reportal_reports_api_status": [api(EVERYONE, missing_ok=True)],
     "reportal_accounts_api_revoke_token": [api(STAFF, "DELETE")],
+    "reportal_accounts_api_member_key": [api(MEMBERS)],
+    "reportal_accounts_api_rotate_member_key": [api(MEMBERS, "POST")],
     "reportal_hotline_api_get_queue": [api(STAFF), Check(frozenset(STAFF), via="session")],
     "reportal_hotline_api_get_schemes": [api(ASSESSORS)],
     "reportal_hotline_api_get_item": [api(READ_A), Check(frozenset(READ_A), via="session")],

@@ -18,7 +18,7 @@ from ninja.errors import HttpError
 
 from reportal import access
 from reportal.accounts import services
-from reportal.accounts.models import StaffToken
+from reportal.accounts.models import ApiKey, StaffToken
 from reportal.audit.services import record
 
 router = Router()
@@ -39,6 +39,27 @@ class TokenOut(Schema):
 
 class RevokedOut(Schema):
     revoked: bool
+
+
+class MemberKeyOut(Schema):
+    member: str
+    kind: str
+    key_prefix: str
+    scopes: list[str]
+    expires_at: datetime | None
+    licence_accepted: bool
+
+
+class RotateIn(Schema):
+    grace_hours: float = 24
+
+
+class RotatedOut(Schema):
+    key: str
+    key_prefix: str
+    scopes: list[str]
+    expires_at: datetime | None
+    old_key_works_until: datetime
 
 
 LOCKED = gettext_lazy("Too many failed attempts: this account is locked. Try later or ask a hotline admin.")
@@ -103,3 +124,49 @@ def revoke_token(request: HttpRequest) -> Any:
     StaffToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
     record(request.user, "staff.token_revoked", request.user, token=token.prefix)
     return {"revoked": True}
+
+
+def _key_out(member: Any, key: Any) -> dict[str, Any]:
+    return {
+        "member": member.name,
+        "kind": member.kind,
+        "key_prefix": key.prefix,
+        "scopes": sorted(key.scopes),
+        "expires_at": key.expires_at,
+        "licence_accepted": member.licence_accepted_at is not None,
+    }
+
+
+@router.get(
+    "/key",
+    response={200: MemberKeyOut},
+    auth=access.AnyMemberKeyAuth(),
+    summary="The member key this request carries: organisation, scopes, expiry",
+)
+def member_key(request: HttpRequest) -> Any:
+    key = ApiKey.objects.get(pk=request.member_key.pk)  # type: ignore[attr-defined]
+    return _key_out(request.member, key)  # type: ignore[attr-defined]
+
+
+@router.post(
+    "/key/rotate",
+    response={200: RotatedOut},
+    auth=access.AnyMemberKeyAuth(),
+    summary="Replace the member key this request carries; the old one keeps working for grace_hours (default 24)",
+)
+def rotate_member_key(request: HttpRequest, payload: RotateIn) -> Any:
+    try:
+        key, row, ends = services.rotate_own_key(
+            request.member,  # type: ignore[attr-defined]
+            request.member_key.pk,  # type: ignore[attr-defined]
+            grace_hours=payload.grace_hours,
+        )
+    except services.AccountError as exc:
+        raise HttpError(400, str(exc)) from exc
+    return {
+        "key": key,
+        "key_prefix": row.prefix,
+        "scopes": sorted(row.scopes),
+        "expires_at": row.expires_at,
+        "old_key_works_until": ends,
+    }

@@ -400,6 +400,39 @@ def rotate_member_key(
     return member, key
 
 
+MAX_SELF_GRACE_HOURS = 7 * 24
+
+
+@transaction.atomic
+def rotate_own_key(member: Member, key_id: int, *, grace_hours: float = 24) -> tuple[str, ApiKey, Any]:
+    """A member replaces the key it calls with: same scopes and lifetime; the old key ends after `grace_hours`."""
+    if not 0 <= grace_hours <= MAX_SELF_GRACE_HOURS:
+        raise AccountError(_("The grace period must be between 0 and %(max)s hours.") % {"max": MAX_SELF_GRACE_HOURS})
+    old = ApiKey.objects.select_for_update().get(pk=key_id, member=member)
+    now = timezone.now()
+    if not old.is_live(now):
+        raise AccountError(_("This key no longer works, so it cannot be rotated. Ask the hotline for a new one."))
+    lifetime = None
+    if old.expires_at is not None:
+        lifetime = max(1, round((old.expires_at - old.created_at).total_seconds() / 86400))
+    key, new = _new_key(member, list(old.scopes), lifetime)
+    ends = now + timedelta(hours=grace_hours)
+    if old.revoked_at is None or old.revoked_at > ends:
+        old.revoked_at = ends
+        old.save(update_fields=["revoked_at"])
+    record(
+        member,
+        "member.key_rotated",
+        member,
+        name=member.name,
+        key=new.prefix,
+        old_keys=[old.prefix],
+        old_keys_end=ends.isoformat(),
+        via="api",
+    )
+    return key, new, ends
+
+
 @transaction.atomic
 def revoke_member(name: str, *, actor: Any = None) -> Member:
     """Every key of the member stops working now."""

@@ -126,3 +126,32 @@ def _portal():
     from reportal.portals.models import Portal
 
     return Portal.objects.create(slug="bz", name="Belize", display_name="Belize", languages=["en"])
+
+
+def test_a_member_reads_and_rotates_its_own_key(client):
+    _member, old_key = member_key("Rotating ISP", ["url-list", "hashed-url-list"], licence_accepted=False)
+    info = client.get("/api/v1/auth/key", HTTP_X_API_KEY=old_key).json()
+    assert info["member"] == "Rotating ISP" and info["scopes"] == ["hashed-url-list", "url-list"]
+    assert info["licence_accepted"] is False and old_key.startswith("rpm_" + info["key_prefix"])
+    assert client.get("/api/v1/auth/key").status_code == 401
+
+    response = client.post(
+        "/api/v1/auth/key/rotate", {"grace_hours": 0}, content_type="application/json", **_bearer(old_key)
+    )
+    assert response.status_code == 200
+    new_key = response.json()["key"]
+    assert response.json()["scopes"] == ["hashed-url-list", "url-list"]
+    assert client.get("/probe/feed", **_bearer(old_key)).status_code == 401  # no grace asked: gone at once
+    assert client.get("/probe/feed", **_bearer(new_key)).json() == {"who": "Rotating ISP"}
+
+    response = client.post("/api/v1/auth/key/rotate", {}, content_type="application/json", **_bearer(new_key))
+    newest = response.json()["key"]
+    assert client.get("/probe/feed", **_bearer(new_key)).status_code == 200  # 24 hours of grace by default
+    assert client.get("/probe/feed", **_bearer(newest)).status_code == 200
+    too_long = client.post(
+        "/api/v1/auth/key/rotate", {"grace_hours": 1000}, content_type="application/json", **_bearer(newest)
+    )
+    assert too_long.status_code == 400 and "between 0 and 168 hours" in too_long.json()["detail"]
+    assert AuditEntry.objects.filter(action="member.key_rotated", details__via="api").count() == 2
+    analyst, *_ = make_staff("sam", "analyst")
+    assert client.get("/api/v1/auth/key", **_bearer(staff_token(analyst))).status_code == 401
