@@ -112,3 +112,8 @@ def test_partner_case_export_covers_only_their_portal(figures):
     assert len(rows) == 1 + 5 and all(",sv," in row for row in rows[1:])
     everything = _signed_in("admin").get("/workbench/removal/cases.json?days=30").json()
     assert len(everything["cases"]) == 8
+
+
+def test_the_page_speaks_spanish_to_a_spanish_browser(figures):
+    page = _signed_in("senior").get("/workbench/removal/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Tiempo hasta la retirada" in page and "Percentil 90 (horas)" in page
