@@ -25,6 +25,8 @@ def test_a_report_in_spanish_gets_a_reference_code_that_the_status_page_recognis
     code = CODE.search(response.content.decode()).group(1)
     assert len(code.replace("-", "")) == 20
     assert response["Cache-Control"] == "no-store"
+    assert "data-quick-exit" in response.content.decode()  # leave-quickly on the thank-you page too
+    assert parse(response.content).language_links == {}  # switching language would lose the code shown once
     assert code not in response.get("Location", "")
     assert Report.objects.get().language == "es"
 
