@@ -30,8 +30,12 @@ class _MediaParser(HTMLParser):
     def _absolute(self, value: str | None) -> str | None:
         if not value:
             return None
-        url = urljoin(self.base_url, value.strip())
-        return url if urlsplit(url).scheme in ("http", "https") else None  # no data:, javascript:, file:
+        try:
+            url = urljoin(self.base_url, value.strip())
+            scheme = urlsplit(url).scheme
+        except ValueError:  # a malformed address (such as an unclosed IPv6 bracket) is skipped, not fatal
+            return None
+        return url if scheme in ("http", "https") else None  # no data:, javascript:, file:
 
     @staticmethod
     def _add(bucket: list[str], url: str | None, limit: int) -> None:
@@ -41,7 +45,7 @@ class _MediaParser(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attr = {name.lower(): value for name, value in attrs}
         if tag == "base" and attr.get("href"):
-            self.base_url = urljoin(self.base_url, attr["href"] or "")
+            self.base_url = self._absolute(attr["href"]) or self.base_url
         elif tag == "title":
             self._in_title = True
         elif tag == "img":

@@ -155,6 +155,8 @@ def _fetch_image(url: str) -> tuple[bytes, Any] | PreviewFailure:
         return PreviewFailure(url, _("Not fetched: this address is on a network the server may not reach."))
     except FetchError as exc:
         return PreviewFailure(url, _("Could not be fetched (%(error)s).") % {"error": exc})
+    except ValueError:  # an address the fetcher cannot even parse (the page's markup is untrusted)
+        return PreviewFailure(url, _("Not fetched: this is not a valid web address."))
     if result.status >= 400:
         return PreviewFailure(url, _("The site answered with status %(status)s.") % {"status": result.status})
     try:

@@ -157,3 +157,12 @@ def test_store_evicts_oldest_beyond_its_budget():
     second = store.put(preview.StoredImage(1, 1, "https://a.example/2", b"x" * 40, b"y" * 20, 0.0 + 1e12))
     assert store.get(first) is None
     assert store.get(second) is not None
+
+
+def test_malformed_image_addresses_are_listed_not_fatal(site, loopback_allowed):
+    site.set("/a.png", drawn_image("PNG"), headers={"Content-Type": "image/png"})
+    site.set("/page", page_with_images(["/a.png", "https://a..b/x.png", "http://[::1/y.png"]))
+    item = report_item(site.url("/page"))
+    result = preview.build_preview(item, get_user_model().objects.create_user("ana"))
+    assert [image.source_url for image in result.images] == [site.url("/a.png")]
+    assert [failure.source_url for failure in result.failures] == ["https://a..b/x.png"]
