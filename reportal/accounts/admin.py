@@ -1,29 +1,60 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from reportal.access import Role
 from reportal.accounts.models import ApiKey, Member, StaffProfile, StaffToken
+from reportal.accounts.services import sync_admin_access
 from reportal.audit.services import record
+
+
+class StaffProfileForm(forms.ModelForm):
+    class Meta:
+        model = StaffProfile
+        fields = ["role", "portals", "blur_default", "greyscale_default", "disabled"]
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        if data.get("role") == Role.PARTNER and not data.get("portals"):
+            raise forms.ValidationError(_("A partner viewer needs at least one portal: choose the portals they read."))
+        return data
 
 
 @admin.register(StaffProfile)
 class StaffProfileAdmin(admin.ModelAdmin):
+    form = StaffProfileForm
     list_display = ["user", "role", "disabled", "must_change_password", "updated_at"]
     list_filter = ["role", "disabled"]
     filter_horizontal = ["portals"]
-    readonly_fields = ["user", "role", "must_change_password", "created_at", "updated_at"]  # roles change via services
+    readonly_fields = ["user", "must_change_password", "created_at", "updated_at"]
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False  # staff are made by `reportal staff create`, which sets up the second factor
 
     def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
         super().save_related(request, form, formsets, change)
+        profile = form.instance
+        portals = sorted(p.slug for p in profile.portals.all())
+        if "role" in form.changed_data:
+            sync_admin_access(profile.user, profile.role)
+            record(
+                request.user,
+                "staff.role_changed",
+                profile.user,
+                username=profile.user.get_username(),
+                old_role=form.initial.get("role", ""),
+                new_role=profile.role,
+                portals=portals,
+                via="admin",
+            )
         record(
             request.user,
             "staff.profile_changed",
-            form.instance.user,
-            username=form.instance.user.get_username(),
+            profile.user,
+            username=profile.user.get_username(),
             fields=sorted(form.changed_data),
-            disabled=form.instance.disabled,
-            portals=sorted(p.slug for p in form.instance.portals.all()),
+            disabled=profile.disabled,
+            portals=portals,
             via="admin",
         )
 

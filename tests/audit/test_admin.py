@@ -47,8 +47,34 @@ def test_profile_changes_in_the_admin_are_audited():
     profile = analyst.staff_profile
     response = client.post(
         f"/admin/accounts/staffprofile/{profile.pk}/change/",
-        {"blur_default": "on", "greyscale_default": "on", "disabled": "on", "portals": []},
+        {"role": "analyst", "blur_default": "on", "greyscale_default": "on", "disabled": "on", "portals": []},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     entry = AuditEntry.objects.get(action="staff.profile_changed")
     assert entry.actor_name == "adm" and entry.details["disabled"] is True and "disabled" in entry.details["fields"]
+
+
+def test_role_changes_in_the_admin_are_audited_and_partners_need_portals():
+    from reportal.portals.models import Portal
+
+    portal = Portal.objects.create(slug="gt", name="Guatemala", display_name="Guatemala", languages=["es"])
+    admin_user, *_ = make_staff("adm", "admin")
+    analyst, *_ = make_staff("ana", "analyst")
+    client = sign_in(Client(), admin_user)
+    url = f"/admin/accounts/staffprofile/{analyst.staff_profile.pk}/change/"
+    form = {"role": "partner", "blur_default": "on", "greyscale_default": "on", "portals": []}
+    response = client.post(url, form)
+    assert response.status_code == 200 and "needs at least one portal" in response.content.decode()
+    response = client.post(url, {**form, "portals": [portal.pk]})
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="staff.role_changed")
+    assert entry.details == {
+        "username": "ana",
+        "old_role": "analyst",
+        "new_role": "partner",
+        "portals": ["gt"],
+        "via": "admin",
+    }
+    response = client.post(url, {**form, "role": "admin", "portals": []})
+    analyst.refresh_from_db()
+    assert response.status_code == 302 and analyst.is_staff and analyst.groups.filter(name="hotline admins").exists()
