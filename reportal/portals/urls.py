@@ -6,9 +6,9 @@ from reportal.portals import views
 
 
 class LanguageConverter:
-    """Two lowercase letters: never mistaken for a page name such as report/ or status/."""
+    """A Django language code (es, pt-br, es-419): two letters, never mistaken for a page such as report/."""
 
-    regex = "[a-z]{2}"
+    regex = "[a-z]{2}(?:-[a-z0-9]{2,8})?"
 
     def to_python(self, value: str) -> str:
         return value
