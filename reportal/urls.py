@@ -1,5 +1,6 @@
 """URL map. Fixed prefixes come first; everything else is a portal at /<slug>/ (see portals.models.RESERVED_SLUGS)."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -15,3 +16,8 @@ urlpatterns = [
     path("", include("reportal.lists.urls")),
     path("", include("reportal.portals.urls")),  # last: /<slug>/...
 ]
+
+if settings.REPORTAL_BENCH_BARE_VIEW:  # bench/load_reports.py: the framework's ceiling beside the intake
+    from reportal.reports.bench_views import urlpatterns as bench_urlpatterns
+
+    urlpatterns = bench_urlpatterns + urlpatterns

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from reportal import crypto
 from reportal.portals.models import Portal
+from reportal.reports import intake_sql
 from reportal.reports.canonical import CanonicalUrl, InvalidUrl, canonicalize
 from reportal.reports.lifecycle import coarse_status
 from reportal.reports.models import ItemEvent, ItemStatus, Report, ReportedUrl, ReportUrl, SeenOn, Source
@@ -72,19 +73,26 @@ def submit_report(
     reference = new_reference()
     receipt = reference_hash(reference)
     assert receipt is not None
-    with transaction.atomic():
-        report = Report.objects.create(
-            portal=portal,
-            language=language[:10],
-            seen_on=seen_on,
-            description=description.strip(),
-            email_encrypted=crypto.encrypt(email.strip()),
-            receipt_hash=receipt,
-            source=source if source in Source.values else Source.PORTAL,
-        )
-        item_ids = _link_items(report, portal, submitted, canonical)
-        report_id = report.pk
-        transaction.on_commit(lambda: enqueue_followup(report_id))
+    report = Report(
+        portal=portal,
+        language=language[:10],
+        seen_on=seen_on,
+        description=description.strip(),
+        email_encrypted=crypto.encrypt(email.strip()),
+        receipt_hash=receipt,
+        source=source if source in Source.values else Source.PORTAL,
+        # Stamped now, in the same write; enqueue_followup clears it if the broker does not take the message.
+        followup_enqueued_at=timezone.now(),
+    )
+    if connection.vendor == "postgresql":
+        report_id, item_ids = intake_sql.store_report(report, portal.pk, _distinct(submitted, canonical))
+        transaction.on_commit(lambda: enqueue_followup(report_id))  # at once, or when an outer transaction commits
+    else:
+        with transaction.atomic():
+            report.save(force_insert=True)
+            item_ids = _link_items(report, portal, submitted, canonical)
+            report_id = report.pk
+            transaction.on_commit(lambda: enqueue_followup(report_id))
     addresses = [
         SubmittedAddress(submitted=raw, canonical=c.url, item_id=item_ids[c.sha256])
         for raw, c in zip(submitted, canonical, strict=True)
@@ -104,7 +112,8 @@ def report_status(reference: str) -> str | None:
 
 
 def enqueue_followup(report_id: int) -> bool:
-    """Hand the report's follow-up to Celery; on failure log (no client data) and leave it to the outbox sweep."""
+    """Hand the report's follow-up to Celery and stamp it as handed over; on failure log (no client data) and
+    clear the stamp, so the outbox sweep (tasks.flush_outbox) hands it over once the broker is back."""
     from reportal.reports.tasks import process_report
 
     try:
@@ -114,9 +123,18 @@ def enqueue_followup(report_id: int) -> bool:
             "Report %s is stored but its follow-up could not be queued (%s); the outbox sweep will retry.",
             report_id, type(exc).__name__,
         )
+        Report.objects.filter(pk=report_id).update(followup_enqueued_at=None)
         return False
-    Report.objects.filter(pk=report_id, followup_enqueued_at__isnull=True).update(followup_enqueued_at=timezone.now())
     return True
+
+
+def _distinct(submitted: list[str], canonical: list[CanonicalUrl]) -> list[intake_sql.Address]:
+    """Each canonical address once, with the first form and position it was given in."""
+    seen: dict[str, intake_sql.Address] = {}
+    for position, (raw, c) in enumerate(zip(submitted, canonical, strict=True)):
+        if c.sha256 not in seen:
+            seen[c.sha256] = intake_sql.Address(c.url, c.sha256, c.host, raw[:4096], position)
+    return list(seen.values())
 
 
 def _validate(

@@ -15,8 +15,9 @@ logger = logging.getLogger(__name__)
 
 # A report waits this long for its after-commit hand-over before the sweep takes it.
 OUTBOX_GRACE = timedelta(minutes=1)
-# Handed over this long ago and still not done: the message was lost (broker restart without persistence).
-LOST_AFTER = timedelta(hours=1)
+# Handed over this long ago and still not done: the message was lost (a crash between commit and publish, or a
+# broker restart without persistence). Sending it again is safe: process_report is idempotent.
+LOST_AFTER = timedelta(minutes=30)
 SWEEP_BATCH = 500
 
 
@@ -47,13 +48,12 @@ def flush_outbox() -> int:
     lost = Report.objects.filter(followup_done_at__isnull=True, followup_enqueued_at__lt=now - LOST_AFTER)
     ids = list(never_sent.order_by("created_at").values_list("pk", flat=True)[:SWEEP_BATCH])
     lost_ids = list(lost.order_by("created_at").values_list("pk", flat=True)[:SWEEP_BATCH])
-    if lost_ids:
-        Report.objects.filter(pk__in=lost_ids).update(followup_enqueued_at=None)  # stamped again once re-sent
     ids += lost_ids
     sent = 0
     for report_id in ids:
+        Report.objects.filter(pk=report_id).update(followup_enqueued_at=now)
         if not enqueue_followup(report_id):
-            break  # the broker is still down: the next sweep tries again
+            break  # the broker is still down (the stamp is cleared again): the next sweep tries again
         sent += 1
     if ids:
         logger.info("Outbox sweep handed over %s of %s waiting reports.", sent, len(ids))
