@@ -182,6 +182,9 @@ def build_preview(item: ReportedUrl, user: Any) -> Preview:
             "or choose 'No longer available' if it stays unreachable."
         ) % {"error": exc}
         return preview
+    except ValueError:
+        preview.error = _("Not fetched: this is not a valid web address.")
+        return preview
     preview.final_url = page.final_url
     preview.status = page.status
     preview.content_type = (page.content_type or "").split(";")[0].strip().lower()
@@ -299,7 +302,7 @@ def refetch_images(item: ReportedUrl) -> list[bytes]:
     """Fetch the item's images again (for a worker that never held them), in memory."""
     try:
         page = _fetch_page(item.canonical_url)
-    except (FetchRefused, FetchError):
+    except (FetchRefused, FetchError, ValueError):
         return []
     content_type = (page.content_type or "").split(";")[0].strip().lower()
     if page.status >= 400:
