@@ -16,47 +16,46 @@ class BruteForcePDQIndex:
     """PDQ range search by scanning every stored hash (exact by construction)."""
 
     def __init__(self) -> None:
-        self._ids = np.zeros(0, dtype=np.int64)
-        self._hashes = np.zeros((0, 32), dtype=np.uint8)
-        self._removed: set[int] = set()
+        # One tuple, replaced whole, so a search running beside add() never sees ids and hashes out of step.
+        self._data: tuple[np.ndarray, np.ndarray] = (np.zeros(0, dtype=np.int64), np.zeros((0, 32), dtype=np.uint8))
 
     def __len__(self) -> int:
-        return int(self._ids.size) - len(self._removed)
+        return int(self._data[0].size)
 
     def add(self, ids: np.ndarray | list[int], hashes: np.ndarray) -> None:
         ids_arr = np.asarray(ids, dtype=np.int64).reshape(-1)
         hashes_arr = np.asarray(hashes, dtype=np.uint8).reshape(-1, 32)
         if ids_arr.size != hashes_arr.shape[0]:
             raise ValueError("ids and hashes differ in length")
-        self._ids = np.concatenate([self._ids, ids_arr])
-        self._hashes = np.concatenate([self._hashes, hashes_arr])
-        self._removed.difference_update(int(i) for i in ids_arr)
+        ids, hashes = self._data
+        self._data = (np.concatenate([ids, ids_arr]), np.concatenate([hashes, hashes_arr]))
 
     def remove(self, ids: np.ndarray | list[int]) -> None:
-        gone = {int(i) for i in np.asarray(ids).reshape(-1)}
-        keep = ~np.isin(self._ids, list(gone))
-        self._ids, self._hashes = self._ids[keep], self._hashes[keep]
+        stored_ids, stored_hashes = self._data
+        keep = ~np.isin(stored_ids, np.asarray(ids, dtype=np.int64).reshape(-1))
+        self._data = (stored_ids[keep], stored_hashes[keep])
 
     def search(self, query: np.ndarray, max_distance: int) -> list[tuple[int, int]]:
         """(id, distance) of every stored hash within `max_distance` bits of `query`."""
-        if not self._ids.size:
+        ids, hashes = self._data
+        if not ids.size:
             return []
-        dist = hamming_rows(self._hashes, np.asarray(query, dtype=np.uint8).reshape(32))
+        dist = hamming_rows(hashes, np.asarray(query, dtype=np.uint8).reshape(32))
         hit = np.nonzero(dist <= max_distance)[0]
-        return [(int(self._ids[i]), int(dist[i])) for i in hit]
+        return [(int(ids[i]), int(dist[i])) for i in hit]
 
     def search_batch(self, queries: np.ndarray, max_distance: int) -> list[list[tuple[int, int]]]:
         return [self.search(q, max_distance) for q in np.asarray(queries, dtype=np.uint8).reshape(-1, 32)]
 
     def save(self, path: str | Path) -> None:
         with open(path, "wb") as fh:
-            np.savez(fh, ids=self._ids, hashes=self._hashes)
+            np.savez(fh, ids=self._data[0], hashes=self._data[1])
 
     @classmethod
     def load(cls, path: str | Path) -> BruteForcePDQIndex:
         index = cls()
         with np.load(path) as data:
-            index._ids, index._hashes = data["ids"], data["hashes"]
+            index._data = (data["ids"], data["hashes"])
         return index
 
 

@@ -228,17 +228,19 @@ class ProcessMatcher:
         out: list[list[tuple[int, int]]] = [[] for _ in queries]
         pdq_positions = [i for i, (t, _v) in enumerate(queries) if t == PDQ]
         with self._lock:
-            if pdq_positions:
-                matrix = pdq_matrix([queries[i][1] for i in pdq_positions])
-                if hasattr(self.pdq_index, "search_batch") and len(pdq_positions) > 1:
-                    results = self.pdq_index.search_batch(matrix, MAX_PDQ_DISTANCE)
-                else:
-                    results = [self.pdq_index.search(row, MAX_PDQ_DISTANCE) for row in matrix]
-                for pos, result in zip(pdq_positions, results, strict=True):
-                    out[pos] = _pairs(result)
-            for i, (signal_type, value) in enumerate(queries):
-                if signal_type in CRYPTO_TYPES:
-                    out[i] = [(cid, 0) for cid in self.crypto[signal_type].search(_digest(value))]
+            # The indexes are safe to search while another thread adds to them; only swapping them needs the lock.
+            pdq_index, crypto = self.pdq_index, self.crypto
+        if pdq_positions:
+            matrix = pdq_matrix([queries[i][1] for i in pdq_positions])
+            if len(pdq_positions) > 1:
+                results = pdq_index.search_batch(matrix, MAX_PDQ_DISTANCE)
+            else:
+                results = [pdq_index.search(matrix[0], MAX_PDQ_DISTANCE)]
+            for pos, result in zip(pdq_positions, results, strict=True):
+                out[pos] = _pairs(result)
+        for i, (signal_type, value) in enumerate(queries):
+            if signal_type in CRYPTO_TYPES:
+                out[i] = [(cid, 0) for cid in crypto[signal_type].search(_digest(value))]
         return out
 
     def status(self) -> dict[str, dict[str, Any]]:
