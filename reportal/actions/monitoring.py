@@ -44,10 +44,17 @@ def start(item: Any, *, baseline: dict[str, Any] | None = None, now: datetime | 
             "baseline": baseline or {},
         },
     )
-    if not created and monitor.state != MonitorState.LIVE:
+    if not created:
+        # Confirmed again (after an overturn, or a new decision): a fresh watch with a fresh baseline.
         monitor.state = MonitorState.LIVE
+        monitor.started_at = now
         monitor.next_check_at = now + interval_after(0)
-        monitor.save(update_fields=["state", "next_check_at"])
+        monitor.checks = 0
+        monitor.escalation_level = 0
+        monitor.unreachable_streak = 0
+        monitor.last_action_at = now
+        monitor.baseline = baseline or {}
+        monitor.save()
     return monitor
 
 

@@ -36,16 +36,13 @@ def sweep_unacted(*, older_than_minutes: int = 5) -> list[int]:
 
     from django.utils import timezone
 
-    from reportal.actions.models import Monitor
     from reportal.reports.models import ItemEvent, ItemStatus, ReportedUrl
 
     cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
     confirmed_before = ItemEvent.objects.filter(to_status=ItemStatus.ACTIONABLE, at__lte=cutoff).values("item_id")
-    waiting = (
-        ReportedUrl.objects.filter(status=ItemStatus.ACTIONABLE, pk__in=confirmed_before)
-        .exclude(pk__in=Monitor.objects.values("item_id"))
-        .values_list("pk", flat=True)[:200]
-    )
+    waiting = ReportedUrl.objects.filter(status=ItemStatus.ACTIONABLE, pk__in=confirmed_before).values_list(
+        "pk", flat=True
+    )[:200]
     return list(waiting)
 
 
@@ -55,14 +52,15 @@ def act_on_item(item_id: int) -> list[int]:
     Returns the ids of the notices created (empty when the case was already open).
     """
     from reportal.actions import fingerprint, monitoring, notices
-    from reportal.actions.models import Monitor
     from reportal.net.errors import FetchError
     from reportal.reports.lifecycle import change_status
     from reportal.reports.models import ItemStatus, ReportedUrl
     from reportal.tracing.services import trace_item
 
     item = ReportedUrl.objects.select_related("portal").get(pk=item_id)
-    if item.status != ItemStatus.ACTIONABLE or Monitor.objects.filter(item=item).exists():
+    # Only an item waiting for action: a second task for the same decision finds it already moved on.
+    # (A monitor may exist from an earlier confirmation that a senior overturned; a new decision starts it again.)
+    if item.status != ItemStatus.ACTIONABLE:
         return []
     trace = trace_item(item, purpose="action")
     try:
@@ -72,7 +70,7 @@ def act_on_item(item_id: int) -> list[int]:
         baseline = {}
     with transaction.atomic():
         item = ReportedUrl.objects.select_for_update().get(pk=item_id)
-        if item.status != ItemStatus.ACTIONABLE or Monitor.objects.filter(item=item).exists():
+        if item.status != ItemStatus.ACTIONABLE:
             return []
         created = notices.open_case(item, trace)
         monitoring.start(item, baseline=baseline if baseline.get("status") == 200 else {})

@@ -183,3 +183,17 @@ def test_dns_that_does_not_answer_is_not_a_removal(actionable, world, settings):
     check = item.monitor.history.last()
     assert check.outcome == "error" and "did not answer" in check.detail
     assert check.trace.error_code == "dns_timeout"
+
+
+def test_confirmed_again_after_an_overturn_starts_a_new_case(actionable, world, django_capture_on_commit_callbacks):
+    from reportal.reports.lifecycle import change_status
+
+    item = actionable("dark.test")
+    change_status(item, ItemStatus.NOT_ACTIONABLE, reason="overturned by a senior")
+    call_command("monitor", "--once", "--all")  # stops watching
+    with django_capture_on_commit_callbacks(execute=True):
+        change_status(item, ItemStatus.ACTIONABLE, reason="assessed actionable")
+        actions.on_actionable(item, None)
+    item.refresh_from_db()
+    assert item.status == ItemStatus.ACTION_TAKEN and item.monitor.state == "live"
+    assert len(world.smtp.messages_to("abuse@host-sv.example")) == 2
