@@ -158,3 +158,53 @@ def test_assessing_without_a_claim_is_refused():
     item.refresh_from_db()
     with pytest.raises(AssessmentRefused, match="Claim this item"):
         assess_item(item, analyst, Decision("not_actionable", reason="not_found"))
+
+
+def test_operators_extend_a_scheme_in_the_admin(client, django_user_model):
+    from reportal.audit.models import AuditEntry
+
+    superuser = django_user_model.objects.create_superuser("root", password="a long admin password 9")
+    client.force_login(superuser)
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=superuser, confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    scheme = ClassificationScheme.objects.get(key="site_type")
+    count = scheme.options.count()
+    form = {
+        "key": "site_type",
+        "name": "Site type",
+        "description": "",
+        "kind": "single",
+        "position": scheme.position,
+        "active": "on",
+        "options-TOTAL_FORMS": count + 1,
+        "options-INITIAL_FORMS": count,
+        "options-MIN_NUM_FORMS": 0,
+        "options-MAX_NUM_FORMS": 1000,
+    }
+    for index, option in enumerate(scheme.options.all()):
+        form |= {
+            f"options-{index}-id": option.pk,
+            f"options-{index}-scheme": scheme.pk,
+            f"options-{index}-key": option.key,
+            f"options-{index}-label": option.label,
+            f"options-{index}-position": option.position,
+            f"options-{index}-active": "on",
+        }
+    form |= {
+        f"options-{count}-scheme": scheme.pk,
+        f"options-{count}-key": "game",
+        f"options-{count}-label": "Online game",
+        f"options-{count}-position": 99,
+        f"options-{count}-active": "on",
+    }
+
+    response = client.post(f"/admin/hotline/classificationscheme/{scheme.pk}/change/", form)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert "game" in [o.key for o in next(s for s in active_schemes() if s.key == "site_type").options]
+    assert AuditEntry.objects.filter(action="hotline.scheme.options_changed").exists()
