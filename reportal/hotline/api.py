@@ -219,7 +219,7 @@ def _decision_out(assessment: Any, show_analyst: bool) -> dict[str, Any]:
         "reason": assessment.reason,
         "list_scope": assessment.list_scope,
         "classification": assessment.classification,
-        "notes": assessment.notes,
+        "notes": assessment.notes if show_analyst else "",  # colleagues' notes stay inside the hotline
         "analyst": assessment.analyst.get_username() if show_analyst and assessment.analyst else None,
         "is_review": assessment.is_review,
         "created_at": assessment.created_at,

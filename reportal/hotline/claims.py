@@ -93,6 +93,14 @@ def release_item(item: ReportedUrl, user: Any, *, force: bool = False) -> bool:
     return bool(released)
 
 
+def extend_claim(item: ReportedUrl, user: Any) -> bool:
+    """Keep a live claim alive while its holder's screen is open (the heartbeat); an expired claim stays expired."""
+    now = timezone.now()
+    return bool(
+        Claim.objects.filter(item=item, claimed_by=user, expires_at__gt=now).update(expires_at=now + claim_duration())
+    )
+
+
 def end_claim(item: ReportedUrl) -> None:
     """The item was decided: nobody holds it any more."""
     Claim.objects.filter(item=item).update(claimed_by=None, claimed_at=None, expires_at=None)

@@ -291,6 +291,8 @@ def heartbeat(request: HttpRequest) -> HttpResponse:
     except ValueError:
         return JsonResponse({"error": _("The heartbeat names no screen session.")}, status=400)
     session = wellbeing.heartbeat(request.user, session_id)
+    if session is not None and session.item_id is not None:
+        claims.extend_claim(session.item, request.user)  # an open screen keeps its claim; a closed tab lets it lapse
     status = wellbeing.wellbeing(request.user)
     payload: dict[str, Any] = status.as_dict() | {"session": session.pk if session else None}
     if status.limit_reached:

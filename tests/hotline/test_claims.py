@@ -123,3 +123,19 @@ def test_concurrent_claims_have_exactly_one_winner():
     assert len(winners) == 1, (winners, refused)
     assert len(refused) == len(users) - 1
     assert claims.claim_state(item).claimed_by_name == winners[0]
+
+
+def test_extending_keeps_a_live_claim_but_never_revives_an_expired_one(settings):
+    settings.REPORTAL_CLAIM_MINUTES = 30
+    item = report_item("https://claims.example/extend")
+    ana, bea = _user("ana"), _user("bea")
+    claims.claim_item(item, ana)
+    Claim.objects.filter(item=item).update(expires_at=timezone.now() + timedelta(minutes=2))
+
+    assert claims.extend_claim(item, ana) is True
+    assert claims.claim_state(item).expires_at > timezone.now() + timedelta(minutes=29)
+    assert claims.extend_claim(item, bea) is False
+
+    Claim.objects.filter(item=item).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert claims.extend_claim(item, ana) is False
+    assert not claims.holds_claim(item, ana)

@@ -244,7 +244,11 @@ def test_heartbeat_reports_screen_time(staff_client):
     page = client.get(f"/workbench/items/{item.pk}/").content.decode()
     session_id = re.search(r'data-screen-session="(\d+)"', page).group(1)
 
+    from reportal.hotline.models import Claim
+
+    Claim.objects.filter(item=item).update(expires_at=timezone.now() + timedelta(minutes=1))
     beat = client.post("/workbench/heartbeat/", {"session": session_id}).json()
+    assert Claim.objects.get(item=item).expires_at > timezone.now() + timedelta(minutes=20)  # the open screen keeps it
 
     assert beat["session"] == int(session_id)
     assert beat["break_due"] is False and beat["limit_reached"] is False
