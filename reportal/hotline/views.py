@@ -111,7 +111,7 @@ def _item_context(request: HttpRequest, item: ReportedUrl, form: AssessmentForm 
         "contacts": reporter_contacts(request.user, reports),
         "claim": state,
         "holds_claim": holds,
-        "claimable": context["can_assess"] and item.status in claims.CLAIMABLE_STATUSES and not holds,
+        "claimable": context["can_assess"] and item.status in claims.CLAIMABLE_STATUSES and not state.claimed_by_id,
         "history": item_history(item),
         "events": item.events.select_related("actor").order_by("at"),
         "assessments": item.assessments.select_related("analyst").order_by("created_at"),

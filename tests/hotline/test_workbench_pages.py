@@ -117,6 +117,7 @@ def test_claim_then_second_analyst_is_refused(staff_client):
     refused = bea_client.post(f"/workbench/items/{item.pk}/claim/", follow=True).content.decode()
     assert "ana is assessing this item until" in refused
     assert 'id="assessment-form"' not in refused
+    assert "Claim this item" not in refused  # nothing to press while someone else holds it
     assert "hotline.item.claim_refused" in _actions(bea)
     assert "hotline.item.claimed" in _actions(ana)
 
