@@ -228,16 +228,10 @@ def _commit_batch(
 ) -> None:
     """Rows and the offset after them commit together: a resume starts exactly after the last saved row."""
     with transaction.atomic():
-        objs = [bank_services._content_row(bank, signals) for signals, _disabled in batch]
-        for obj, (_signals, disabled) in zip(objs, batch, strict=True):
-            if disabled:
-                obj.disable_until_ts = BankContent.DISABLED
-        if objs:
-            BankContent.objects.bulk_create(objs, batch_size=1000)
-            bank_services.bump_version()
+        added = bank_services.insert_contents(bank, batch)
         job.offset = offset
         job.line_number = line
-        job.rows_added += len(objs)
+        job.rows_added += added
         job.rows_skipped += skipped
         job.save(update_fields=["offset", "line_number", "rows_added", "rows_skipped", "updated_at"])
 
