@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from reportal.access import UNDECLARED
 from reportal.accounts.api import router as accounts_router
+from reportal.actions.api import router as actions_router
 from reportal.hashes.api import router as hashes_router
 from reportal.hotline.api import router as hotline_router
 from reportal.lists.api import router as lists_router
@@ -23,6 +24,7 @@ api = NinjaAPI(
 )
 api.add_router("/reports", reports_router, tags=["reports"])
 api.add_router("/auth", accounts_router, tags=["auth"])
+api.add_router("/actions", actions_router, tags=["actions"])
 api.add_router("/", hotline_router, tags=["hotline"])
 api.add_router("/lists", lists_router, tags=["lists"])
 api.add_router("/", hashes_router, tags=["hashes"])
