@@ -9,9 +9,17 @@ from django.db import transaction
 
 from reportal.actions.removal import RemovalStat, time_to_removal, time_to_removal_stats
 
-__all__ = ["RemovalStat", "act_on_item", "on_actionable", "time_to_removal", "time_to_removal_stats"]
+__all__ = ["RemovalStat", "act_on_item", "case_of", "on_actionable", "time_to_removal", "time_to_removal_stats"]
 
 logger = logging.getLogger(__name__)
+
+
+def case_of(item: Any) -> dict[str, Any]:
+    """The takedown case of an address for other apps' pages (workbench, statistics): reference, traces, notices
+    with their delivery state, status changes, removal and time to removal. Nothing about the reporter."""
+    from reportal.actions.casefile import case_record
+
+    return case_record(item)
 
 
 def on_actionable(item: Any, actor: Any | None = None) -> None:
