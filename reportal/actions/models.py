@@ -58,6 +58,7 @@ class DeliveryState(models.TextChoices):
     WAITING_CONTACT = "waiting_contact", _("Waiting for a contact address")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed; needs staff attention")
+    CANCELLED = "cancelled", _("Not sent: the material was removed first")
 
 
 class Notice(models.Model):

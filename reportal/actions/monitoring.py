@@ -12,7 +12,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from reportal.actions import fingerprint, notices
-from reportal.actions.models import CheckOutcome, Monitor, MonitorCheck, MonitorState, Removal
+from reportal.actions.models import (
+    CheckOutcome,
+    DeliveryState,
+    Monitor,
+    MonitorCheck,
+    MonitorState,
+    Notice,
+    NoticeKind,
+    Removal,
+)
 from reportal.net.errors import FetchError
 from reportal.net.fetch import fetch
 from reportal.reports.lifecycle import change_status
@@ -120,6 +129,12 @@ def _mark_removed(monitor: Monitor, trace: Trace | None, now: datetime, how: str
     if item.status != ItemStatus.REMOVED:
         change_status(item, ItemStatus.REMOVED, reason=f"removed: {how}"[:255])
     _record_removal(monitor, trace, now, how)
+    # A host need not hear about material that is gone; the police and partners still get their referrals.
+    Notice.objects.filter(
+        item=item,
+        state__in=(DeliveryState.PENDING, DeliveryState.WAITING_CONTACT),
+        kind__in=(NoticeKind.HOST_NOTICE, NoticeKind.CDN_NOTICE, NoticeKind.REMINDER),
+    ).update(state=DeliveryState.CANCELLED, next_attempt_at=None)
     monitor.state = MonitorState.REMOVED
     monitor.removed_at = now
     monitor.watch_until = now + timedelta(days=settings.REPORTAL_MONITOR_REAPPEAR_DAYS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
 
@@ -197,3 +199,17 @@ def test_confirmed_again_after_an_overturn_starts_a_new_case(actionable, world, 
     item.refresh_from_db()
     assert item.status == ItemStatus.ACTION_TAKEN and item.monitor.state == "live"
     assert len(world.smtp.messages_to("abuse@host-sv.example")) == 2
+
+
+def test_a_host_notice_still_waiting_is_not_sent_once_the_material_is_gone(actionable, world):
+    world.rdap.broken = True  # no contact yet: the host notice waits
+    item = actionable("dark.test")
+    world.website.remove("/gallery")
+    call_command("monitor", "--once", "--all")
+    world.rdap.broken = False
+    from reportal.actions.notices import send_due
+
+    send_due(now=item.notices.get(kind=NoticeKind.HOST_NOTICE).created_at + timedelta(days=30))
+    assert item.notices.get(kind=NoticeKind.HOST_NOTICE).state == DeliveryState.CANCELLED
+    assert world.smtp.messages_to("abuse@host-sv.example") == []
+    assert item.notices.get(kind=NoticeKind.POLICE_REFERRAL).state == DeliveryState.SENT
