@@ -53,8 +53,11 @@ def current_version() -> int:
         value = cache.get(VERSION_CACHE_KEY)
         if value is not None:
             return int(value)
-    row = MatchVersion.objects.filter(pk=1).values_list("version", flat=True).first()
-    version = int(row or 0)
+    # Asked before every look-up: plain SQL, without the ORM's query building.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT version FROM {connection.ops.quote_name(MatchVersion._meta.db_table)} WHERE id = 1")  # noqa: S608
+        row = cursor.fetchone()
+    version = int(row[0]) if row else 0
     if uses_shared_cache():
         cache.set(VERSION_CACHE_KEY, version, VERSION_CACHE_SECONDS)
     return version

@@ -22,13 +22,13 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 
 from reportal.hashes import banks as bank_services
 from reportal.hashes.bruteforce import BruteForcePDQIndex, DictCryptoHashIndex
 from reportal.hashes.hashing import PDQ_MIN_QUALITY
-from reportal.hashes.models import BankContent, IndexBuild
+from reportal.hashes.models import Bank, BankContent, IndexBuild
 from reportal.hashes.signals import CRYPTO_TYPES, MAX_PDQ_DISTANCE, PDQ, SIGNAL_TYPES, pdq_matrix
 
 logger = logging.getLogger(__name__)
@@ -276,6 +276,23 @@ def reset_matcher() -> None:
         _matcher = None
 
 
+def _content_rows(ids: list[int]) -> list[tuple[int, str, float, int, int, str]]:
+    """(id, bank name, bank ratio, bank PDQ threshold, disable_until_ts, classification) of these entries.
+
+    Plain SQL: this runs on every look-up that has a candidate, and the ORM's query building would dominate it.
+    """
+    qn = connection.ops.quote_name
+    content, bank = qn(BankContent._meta.db_table), qn(Bank._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"SELECT c.id, b.name, b.matching_enabled_ratio, b.pdq_threshold, c.disable_until_ts, c.classification "  # noqa: S608
+        f"FROM {content} c JOIN {bank} b ON b.id = c.bank_id WHERE c.id IN ({placeholders})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        return [tuple(row) for row in cursor.fetchall()]  # type: ignore[misc]
+
+
 def _coinflip_passes(ratio: float, rand: random.Random | None) -> bool:
     if ratio >= 1.0:
         return True
@@ -308,11 +325,8 @@ def lookup(
     id_list = sorted(ids)
     now = time.time()
     for start in range(0, len(id_list), 500):
-        for cid, bank_name, ratio, threshold, disable_until, classification in BankContent.objects.filter(
-            id__in=id_list[start : start + 500]
-        ).values_list(
-            "id", "bank__name", "bank__matching_enabled_ratio", "bank__pdq_threshold", "disable_until_ts",
-            "classification",
+        for cid, bank_name, ratio, threshold, disable_until, classification in _content_rows(
+            id_list[start : start + 500]
         ):
             enabled = disable_until == BankContent.ENABLED or (disable_until > 1 and disable_until <= now)
             if enabled:

@@ -71,6 +71,7 @@ class ImportProgress:
     rows_skipped: int
     resumed_from: int
     elapsed: float
+    rows_this_run: int = 0
 
     @property
     def fraction(self) -> float:
@@ -182,6 +183,7 @@ def import_file(
         )
     parser = _LineParser(fmt, signal_type, source or f"import:{path.name}")
     resumed_from = job.offset
+    rows_before = job.rows_added
     started = time.monotonic()
 
     with path.open("rb") as fh:
@@ -212,7 +214,7 @@ def import_file(
                     progress(
                         ImportProgress(
                             job.offset, size, job.rows_added, job.rows_skipped, resumed_from,
-                            time.monotonic() - started,
+                            time.monotonic() - started, job.rows_added - rows_before,
                         )
                     )
             if not raw:

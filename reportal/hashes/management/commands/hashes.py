@@ -90,7 +90,7 @@ class Command(BaseCommand):
             if now - last[0] < 0.5 and p.bytes_done < p.bytes_total:
                 return
             last[0] = now
-            rate = p.rows_added / p.elapsed if p.elapsed else 0.0
+            rate = p.rows_this_run / p.elapsed if p.elapsed else 0.0
             sys.stderr.write(
                 f"\r{p.fraction * 100:5.1f}%  {p.rows_added:,} added  {p.rows_skipped:,} skipped  {rate:,.0f} rows/s"
                 + (f"  (resumed at byte {p.resumed_from:,})" if p.resumed_from else "")
