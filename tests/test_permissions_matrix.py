@@ -130,6 +130,8 @@ API: dict[str, list[Check]] = {
     "reportal_lists_api_public_key": [api(EVERYONE)],
     "reportal_lists_api_check": [api({"member:url-list"}, query="url=http://a.example/")],
     "reportal_hashes_api_match_batch": [api(HOTLINE | {"member:match"}, "POST")],
+    "reportal_actions_api_removal_stats": [api(STAFF)],
+    "reportal_actions_api_item_case": [api(READ_A)],
 }
 
 SIGN_IN_REDIRECT = ("/staff/login/", "/staff/2fa/", "/staff/password/")

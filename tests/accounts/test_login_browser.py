@@ -43,11 +43,12 @@ def test_first_sign_in_with_enrolment_in_a_browser(live_server, page):  # noqa: 
     page.get_by_label("New password", exact=True).fill("my own long pass phrase 7")
     page.get_by_label("New password again").fill("my own long pass phrase 7")
     page.get_by_role("button", name="Save my password").click()
+    page.wait_for_url(re.compile(r"/workbench/"))  # the password is saved; on to the work
     page.goto(f"{live_server.url}/staff/")
-    assert page.get_by_role("heading", name="My account").is_visible()
+    page.get_by_role("heading", name="My account").wait_for()
     assert "Analyst" in page.content()
 
     page.get_by_role("button", name=re.compile("Sign out")).click()
-    assert page.get_by_role("heading", name="You are signed out").is_visible()
+    page.get_by_role("heading", name="You are signed out").wait_for()
     assert not [p for p in problems if "Content Security Policy" in p], problems
     assert all(url.startswith(live_server.url) or url.startswith("data:") for url in requested), requested
