@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from reportal.access import HOTLINE_ROLES, Role, can_view_item, require_staff, visible_portal_ids
+from reportal.access import HOTLINE_ROLES, Role, can_view_item, require_staff, staff_role, visible_portal_ids
 from reportal.actions import casefile
 from reportal.actions.models import DeliveryState, Monitor, MonitorState, Notice
 from reportal.actions.removal import time_to_removal_stats
@@ -56,6 +58,7 @@ def removal_overview(request: HttpRequest) -> HttpResponse:
             "periods": PERIODS,
             "live_count": monitors.count(),
             "attention": attention.select_related("item").order_by("-created_at")[:50],
+            "can_retry": portals is None and staff_role(request.user) in HOTLINE_ROLES,
         },
     )
 
@@ -101,3 +104,30 @@ def cases_export(request: HttpRequest, fmt: str) -> HttpResponse:
         response = HttpResponse(casefile.case_json(chosen), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@require_POST
+@require_staff(*HOTLINE_ROLES)
+def retry_notice(request: HttpRequest, notice_id: int) -> HttpResponse:
+    """Staff fixed what stopped a notice (a contact, a routing rule): send it again now, with a fresh attempt count."""
+    from reportal.actions.notices import deliver
+
+    notice = get_object_or_404(Notice.objects.select_related("item__portal"), pk=notice_id)
+    if not can_view_item(request.user, notice.item):
+        raise Http404
+    if notice.state in (DeliveryState.FAILED, DeliveryState.WAITING_CONTACT, DeliveryState.PENDING):
+        Notice.objects.filter(pk=notice.pk).update(
+            state=DeliveryState.PENDING, attempts=0, next_attempt_at=timezone.now()
+        )
+        audit(request.user, "actions.retry_notice", notice.item, portal_id=notice.item.portal_id, notice=notice.pk)
+        state = deliver(notice.pk)
+        if state == DeliveryState.SENT:
+            messages.success(request, _("The notice %(reference)s was sent.") % {"reference": notice.reference})
+        else:
+            notice.refresh_from_db()
+            messages.error(
+                request,
+                _("The notice %(reference)s could not be sent: %(error)s")
+                % {"reference": notice.reference, "error": notice.last_error},
+            )
+    return redirect("actions:removal")

@@ -117,3 +117,24 @@ def test_partner_case_export_covers_only_their_portal(figures):
 def test_the_page_speaks_spanish_to_a_spanish_browser(figures):
     page = _signed_in("senior").get("/workbench/removal/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Tiempo hasta la retirada" in page and "Percentil 90 (horas)" in page
+
+
+def test_staff_send_a_stuck_notice_again_once_they_fixed_the_contact(actionable, world):
+    from reportal.actions.models import DeliveryState, Notice, RoutingRule
+
+    RoutingRule.objects.filter(country_code="SV").update(police_email="")
+    RoutingRule.objects.filter(country_code="").update(police_email="")
+    item = actionable("dark.test")
+    stuck = Notice.objects.get(item=item, kind="police_referral")
+    assert stuck.state == DeliveryState.WAITING_CONTACT
+    client = _signed_in("senior")
+    page = client.get("/workbench/removal/").content.decode()
+    assert stuck.reference in page and "Send again now" in page
+
+    RoutingRule.objects.filter(country_code="SV").update(police_email="fixed@police-sv.example")
+    response = client.post(f"/workbench/removal/notice/{stuck.pk}/retry", follow=True)
+    assert "was sent" in response.content.decode()
+    stuck.refresh_from_db()
+    assert stuck.state == DeliveryState.SENT
+    assert len(world.smtp.messages_to("fixed@police-sv.example")) == 1
+    assert _signed_in("partner", [item.portal]).post(f"/workbench/removal/notice/{stuck.pk}/retry").status_code == 403
