@@ -112,6 +112,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, _("This account may not sign in to the staff pages. Ask a hotline admin."))
             else:
                 # Not signed in yet: the session only remembers who gave the right password, for a few minutes.
+                if request.user.is_authenticated:
+                    auth_logout(request)  # someone else's half-finished sign-in must not carry over
                 request.session.cycle_key()
                 request.session[PENDING_KEY] = {"id": user.pk, "backend": user.backend, "at": time.time()}
                 record(user, "staff.password_accepted")
