@@ -48,8 +48,8 @@ def add_confirmed_images(
                 sha256=hashes.sha256,
                 source="analyst",
                 classification=classification,
+                # Only the item's id: bank entries are shown to members, the address of the content never is.
                 external_id=reference,
-                original_media_uri=str(getattr(item, "url", "") or "")[:2000],
                 metadata={"width": hashes.width, "height": hashes.height, "format": hashes.format},
             ),
             analyst=analyst,
