@@ -70,6 +70,7 @@ READ_A = HOTLINE | {PARTNER_A}  # a report of portal A: hotline staff and A's pa
 PAGES: dict[str, list[Check]] = {
     "accounts:account": [page(STAFF)],
     "accounts:staff_list": [page({"admin"})],
+    "accounts:member_list": [page({"admin"})],
     "accounts:audit_log": [page({"senior", "admin"})],
     "hotline:queue": [page(STAFF)],
     "hotline:item": [page(READ_A)],

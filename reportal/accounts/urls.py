@@ -15,5 +15,6 @@ urlpatterns = [
     path("password/", views.password_change_view, name="password_change"),
     path("logout/", views.logout_view, name="logout"),
     path("people/", views.staff_list_view, name="staff_list"),
+    path("members/", views.member_list_view, name="member_list"),
     path("audit/", views.audit_log_view, name="audit_log"),
 ]

@@ -368,6 +368,14 @@ def staff_list_view(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/staff_list.html", {"rows": services.list_staff()})
 
 
+@access.require_staff(access.Role.ADMIN)
+@never_cache
+@require_http_methods(["GET"])
+def member_list_view(request: HttpRequest) -> HttpResponse:
+    record(request.user, "member.list_viewed")
+    return render(request, "staff/member_list.html", {"rows": services.list_members()})
+
+
 @access.require_staff(access.Role.SENIOR, access.Role.ADMIN)
 @never_cache
 @require_http_methods(["GET"])

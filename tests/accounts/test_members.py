@@ -119,3 +119,14 @@ def test_last_use_is_recorded_without_a_write_per_call():
     access.member_for_request(_request(key), "match")
     assert ApiKey.objects.get().last_used_at > first
     assert "Busy" in _run() and first.strftime("%Y-%m-%d") in _run()
+
+
+def test_admins_see_members_without_their_keys():
+    from reportal.accounts.testing import staff_client
+
+    key = _key(_run("create", "--name", "Shown ISP", "--kind", "isp", "--scopes", "url-list", "--licence-accepted"))
+    client, _admin = staff_client("boss", "admin")
+    page = client.get("/staff/members/").content.decode()
+    assert "Shown ISP" in page and "url-list" in page and key.split("_")[1] in page and key not in page
+    analyst_client, _analyst = staff_client("worker", "analyst")
+    assert analyst_client.get("/staff/members/").status_code == 403
