@@ -303,3 +303,26 @@ def test_rate_limit_per_key(client, keys, settings):
     assert client.get(path, **auth(keys.staff)).status_code == 200
     body = {"signals": [{"signal_type": "md5", "signal": "0" * 32}]}
     assert client.post("/api/v1/match", body, content_type="application/json", **auth(keys.match)).status_code == 429
+
+
+def test_content_added_by_url_and_looked_up_by_url(client, keys, settings):
+    settings.REPORTAL_FETCH_ALLOW = [ipaddress.ip_network("127.0.0.0/8")]
+    make_bank(client, keys)
+    copy = imagegen.encode(PHOTO.resize((480, 360)), "JPEG", quality=60)
+    with _image_server({"/a.png": (PHOTO_PNG, "image/png"), "/copy.jpg": (copy, "image/jpeg")}) as base:
+        added = client.post(f"/c/bank/TEST_BANK/content?url={base}/a.png", **auth(keys.staff))
+        assert added.status_code == 200, added.content
+        content_id = added.json()["id"]
+        found = client.get("/m/lookup", {"url": f"{base}/copy.jpg"}, **auth(keys.match)).json()
+        assert set(found) == {"pdq", "md5", "sha1", "sha256"}
+        assert [m["bank_content_id"] for m in found["pdq"]["TEST_BANK"]] == [content_id]
+        only_pdq = client.get("/m/lookup", {"url": f"{base}/copy.jpg", "signal_type": "pdq"}, **auth(keys.match))
+        assert set(only_pdq.json()) == {"TEST_BANK"}
+
+
+def test_weak_pdq_is_returned_empty_like_threatexchange(client, keys):
+    from PIL import Image
+
+    flat = imagegen.encode(Image.new("RGB", (100, 100), (90, 90, 90)), "PNG")
+    body = client.post("/h/hash", {"photo": _upload(flat)}, **auth(keys.match)).json()
+    assert body["pdq"] == "" and len(body["md5"]) == 32
