@@ -55,3 +55,10 @@ class DropClientAddresses(logging.Filter):
 
 def on_starting(server: Any) -> None:
     logging.getLogger("gunicorn.error").addFilter(DropClientAddresses())
+
+
+def post_worker_init(worker: Any) -> None:
+    """Import every URL module (and with them the API and its schemas) before the first request, not during it."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018  -- the access loads them

@@ -287,6 +287,9 @@ REPORTAL_FETCH_TIMEOUT = env_float("REPORTAL_FETCH_TIMEOUT", 10.0)
 REPORTAL_FETCH_MAX_BYTES = env_int("REPORTAL_FETCH_MAX_BYTES", 20 * 1024 * 1024)
 # Accept reports of loopback/private addresses (only for tests and load tests against loopback).
 REPORTAL_ACCEPT_PRIVATE_URLS = env_bool("REPORTAL_ACCEPT_PRIVATE_URLS", False)
+# Follow-up of new reports: at most one broker message per web process per this many seconds, run when the
+# window closes and taking every report committed in it (0: one message per report).
+REPORTAL_FOLLOWUP_COALESCE_SECONDS = env_float("REPORTAL_FOLLOWUP_COALESCE_SECONDS", 0.2)
 # bench/load_reports.py only: serve a bare view at /__bench__/bare/ as the framework's ceiling. Never in production.
 REPORTAL_BENCH_BARE_VIEW = env_bool("REPORTAL_BENCH_BARE_VIEW", False)
 # Key that encrypts reporters' e-mail addresses at rest (Fernet; generated into DATA_DIR for the demo).

@@ -21,7 +21,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Field, Model
 
-from reportal.reports.models import ItemEvent, ReportedUrl, ReportUrl
+from reportal.reports.models import ItemEvent, Report, ReportedUrl, ReportUrl
 
 
 @dataclass(frozen=True)
@@ -55,11 +55,11 @@ _LINK_FROM_STATEMENT = {"report": "report.id", "item": "item.id", "submitted_url
 
 
 @functools.lru_cache(maxsize=32)
-def _statement(report_model: type[Model], count: int) -> str:
+def _statement(count: int) -> str:
     """The SQL for a report with `count` distinct addresses (built once per count: it depends on nothing else)."""
-    report_fields = _fields(report_model)
+    report_fields = _fields(Report)
     report_sql = (
-        f"INSERT INTO {_q(report_model._meta.db_table)} ({', '.join(_q(f.column) for f in report_fields)}) "
+        f"INSERT INTO {_q(Report._meta.db_table)} ({', '.join(_q(f.column) for f in report_fields)}) "
         f"VALUES ({', '.join(['%s'] * len(report_fields))}) RETURNING {_q('id')}"
     )
     input_sql = "VALUES " + ", ".join(["(%s, %s, %s::integer)"] * count)
@@ -103,11 +103,11 @@ def _params_except(obj: Model, skip: dict[str, str]) -> list[Any]:
     return [v for f, v in zip(fields, _values(obj, fields), strict=True) if f.name not in skip]
 
 
-def store_report(report: Model, portal_id: int, addresses: Sequence[Address]) -> tuple[int, dict[str, int]]:
+def store_report(report: Report, portal_id: int, addresses: Sequence[Address]) -> tuple[int, dict[str, int]]:
     """Insert `report` (unsaved) and link it to the open item of each address.
 
     Returns (report id, sha256 -> item id)."""
-    params = _values(report, _fields(type(report)))
+    params = _values(report, _fields(Report))
     for a in addresses:
         params += [a.url_sha256, a.submitted_url, a.position]
     item_fields = _fields(ReportedUrl)
@@ -119,6 +119,6 @@ def store_report(report: Model, portal_id: int, addresses: Sequence[Address]) ->
                              _EVENT_FROM_STATEMENT)
     params += _params_except(ReportUrl(report_id=0, item_id=0, submitted_url="", position=0), _LINK_FROM_STATEMENT)
     with connection.cursor() as cursor:
-        cursor.execute(_statement(type(report), len(addresses)), params)
+        cursor.execute(_statement(len(addresses)), params)
         rows = cursor.fetchall()
     return rows[0][0], {sha: item_id for _report_id, sha, item_id in rows}

@@ -7,8 +7,11 @@ broker is down the report stays accepted and the outbox sweep (tasks.flush_outbo
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
@@ -111,21 +114,45 @@ def report_status(reference: str) -> str | None:
     return coarse_status(statuses)
 
 
-def enqueue_followup(report_id: int) -> bool:
-    """Hand the report's follow-up to Celery and stamp it as handed over; on failure log (no client data) and
-    clear the stamp, so the outbox sweep (tasks.flush_outbox) hands it over once the broker is back."""
-    from reportal.reports.tasks import process_report
+_lock = threading.Lock()
+_next_request_at = 0.0  # monotonic time before which this process's last request for follow-up still covers
 
+
+def request_followup(*, coalesce: bool = True) -> bool:
+    """Ask the workers to run every pending follow-up (tasks.process_pending). False if the broker refused.
+
+    Coalesced per process: within REPORTAL_FOLLOWUP_COALESCE_SECONDS one message is sent, to run when the window
+    closes, and it takes every report committed before then."""
+    global _next_request_at
+    from reportal.reports.tasks import process_pending
+
+    window = float(settings.REPORTAL_FOLLOWUP_COALESCE_SECONDS)
+    countdown = None
+    if coalesce and window > 0 and not process_pending.app.conf.task_always_eager:
+        now = time.monotonic()
+        with _lock:
+            if now < _next_request_at:
+                return True  # the request already sent runs after this commit and takes this report too
+            _next_request_at = now + window
+        countdown = window
     try:
-        process_report.apply_async((report_id,), retry=False)
-    except Exception as exc:  # any broker failure: the report is already safe in the database
-        logger.warning(
-            "Report %s is stored but its follow-up could not be queued (%s); the outbox sweep will retry.",
-            report_id, type(exc).__name__,
-        )
-        Report.objects.filter(pk=report_id).update(followup_enqueued_at=None)
+        process_pending.apply_async(countdown=countdown, retry=False)
+    except Exception as exc:  # any broker failure: the reports are already safe in the database
+        logger.warning("The follow-up of new reports could not be queued (%s); the outbox sweep will ask again.",
+                       type(exc).__name__)
+        with _lock:
+            _next_request_at = 0.0  # the next report tries again
         return False
     return True
+
+
+def enqueue_followup(report_id: int) -> bool:
+    """After a report's commit: request its follow-up. If the broker is down, log (no client data) and clear the
+    report's hand-over stamp; the outbox sweep (tasks.flush_outbox) asks again once the broker is back."""
+    if request_followup():
+        return True
+    Report.objects.filter(pk=report_id).update(followup_enqueued_at=None)
+    return False
 
 
 def _distinct(submitted: list[str], canonical: list[CanonicalUrl]) -> list[intake_sql.Address]:

@@ -1,4 +1,11 @@
-"""Celery tasks of intake: thin, idempotent wrappers. The outbox sweep makes sure no report's follow-up is lost."""
+"""Celery tasks of intake: thin, idempotent wrappers. The outbox is the report table itself: a report whose
+followup_done_at is empty still waits for its follow-up, whatever happened to the broker meanwhile.
+
+After each commit the intake asks for `reports.process_pending` (services.enqueue_followup). Under load those
+requests coalesce: one message per process per REPORTAL_FOLLOWUP_COALESCE_SECONDS, run just after that window,
+takes every report committed in it, so a busy intake does not pay a broker round trip per report.
+`reports.flush_outbox` (beat, every minute) asks again for reports that have waited longer than a minute.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from django.db import transaction
 from django.utils import timezone
 
 from reportal.reports.models import Report, ReportUrl
@@ -13,48 +21,74 @@ from reportal.reports.signals import report_followup
 
 logger = logging.getLogger(__name__)
 
-# A report waits this long for its after-commit hand-over before the sweep takes it.
+# A report waits this long for the hand-over after its commit before the sweep asks again.
 OUTBOX_GRACE = timedelta(minutes=1)
-# Handed over this long ago and still not done: the message was lost (a crash between commit and publish, or a
-# broker restart without persistence). Sending it again is safe: process_report is idempotent.
-LOST_AFTER = timedelta(minutes=30)
-SWEEP_BATCH = 500
+BATCH = 200
+MAX_BATCHES = 50  # per task run; the next run takes the rest
+
+
+def _run_followup(report_ids: list[int]) -> None:
+    """The follow-up steps of these reports (receivers of reports.signals.report_followup). Receivers must be
+    quick and idempotent: slow work (tracing, fetching) belongs in tasks of their own that they enqueue."""
+    links: dict[int, list[int]] = {pk: [] for pk in report_ids}
+    for report_id, item_id in ReportUrl.objects.filter(report_id__in=report_ids).values_list("report_id", "item_id"):
+        links[report_id].append(item_id)
+    for report_id, item_ids in links.items():
+        for receiver, result in report_followup.send_robust(sender=Report, report_id=report_id, item_ids=item_ids):
+            if isinstance(result, Exception):
+                logger.error("Follow-up step %r failed for report %s: %r", receiver, report_id, result)
+
+
+@shared_task(name="reports.process_pending", ignore_result=True)
+def process_pending() -> int:
+    """Run the follow-up of every report still waiting for it, in batches; returns how many were done.
+
+    On PostgreSQL concurrent runs split the work (FOR UPDATE SKIP LOCKED); elsewhere a repeat is harmless."""
+    done = 0
+    for _batch in range(MAX_BATCHES):
+        with transaction.atomic():
+            waiting = Report.objects.filter(followup_done_at__isnull=True).order_by("pk")
+            ids = list(waiting.select_for_update(skip_locked=True).values_list("pk", flat=True)[:BATCH])
+            if not ids:
+                break
+            _run_followup(ids)
+            done += Report.objects.filter(pk__in=ids, followup_done_at__isnull=True).update(
+                followup_done_at=timezone.now()
+            )
+        if len(ids) < BATCH:
+            break
+    return done
 
 
 @shared_task(name="reports.process_report", ignore_result=True)
 def process_report(report_id: int) -> bool:
     """Run the follow-up of one report once; a repeat delivery finds it done and does nothing."""
-    report = Report.objects.filter(pk=report_id).values("pk", "followup_done_at").first()
-    if report is None:
-        logger.warning("Follow-up for report %s skipped: the report no longer exists.", report_id)
-        return False
-    if report["followup_done_at"] is not None:
-        return False
-    item_ids = list(ReportUrl.objects.filter(report_id=report_id).values_list("item_id", flat=True))
-    for receiver, result in report_followup.send_robust(sender=Report, report_id=report_id, item_ids=item_ids):
-        if isinstance(result, Exception):
-            logger.error("Follow-up step %r failed for report %s: %r", receiver, report_id, result)
-    done = Report.objects.filter(pk=report_id, followup_done_at__isnull=True).update(followup_done_at=timezone.now())
-    return bool(done)
+    with transaction.atomic():
+        found = list(
+            Report.objects.filter(pk=report_id, followup_done_at__isnull=True)
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        )
+        if not found:
+            return False
+        _run_followup(found)
+        Report.objects.filter(pk=report_id).update(followup_done_at=timezone.now())
+    return True
 
 
 @shared_task(name="reports.flush_outbox", ignore_result=True)
 def flush_outbox() -> int:
-    """Hand over reports whose follow-up never reached the broker (or was lost there). Returns how many."""
-    from reportal.reports.services import enqueue_followup
+    """Ask again for the follow-up of reports that have waited more than a minute (the broker was down, or a
+    message was lost). Returns how many reports the request covers (0 while the broker is still down)."""
+    from reportal.reports.services import request_followup
 
     now = timezone.now()
-    never_sent = Report.objects.filter(followup_enqueued_at__isnull=True, created_at__lt=now - OUTBOX_GRACE)
-    lost = Report.objects.filter(followup_done_at__isnull=True, followup_enqueued_at__lt=now - LOST_AFTER)
-    ids = list(never_sent.order_by("created_at").values_list("pk", flat=True)[:SWEEP_BATCH])
-    lost_ids = list(lost.order_by("created_at").values_list("pk", flat=True)[:SWEEP_BATCH])
-    ids += lost_ids
-    sent = 0
-    for report_id in ids:
-        Report.objects.filter(pk=report_id).update(followup_enqueued_at=now)
-        if not enqueue_followup(report_id):
-            break  # the broker is still down (the stamp is cleared again): the next sweep tries again
-        sent += 1
-    if ids:
-        logger.info("Outbox sweep handed over %s of %s waiting reports.", sent, len(ids))
-    return sent
+    waiting = Report.objects.filter(followup_done_at__isnull=True, created_at__lt=now - OUTBOX_GRACE)
+    count = waiting.count()
+    if not count:
+        return 0
+    if not request_followup(coalesce=False):
+        return 0
+    waiting.filter(followup_enqueued_at__isnull=True).update(followup_enqueued_at=now)
+    logger.info("Outbox sweep asked for the follow-up of %s waiting reports.", count)
+    return count

@@ -7,13 +7,22 @@ import json
 import logging
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from reportal.celery import app as celery_app
+from reportal.reports import services
 from reportal.reports.models import Report
-from reportal.reports.tasks import flush_outbox, process_report
+from reportal.reports.tasks import flush_outbox, process_pending, process_report
 
 UNREACHABLE = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connections are refused at once
+
+
+@pytest.fixture(autouse=True)
+def _fresh_coalescing():
+    services._next_request_at = 0.0
+    yield
+    services._next_request_at = 0.0
 
 
 @contextlib.contextmanager
@@ -36,20 +45,23 @@ def broker(url: str):
         conf.broker_url, conf.task_always_eager = saved
 
 
-def _post(client):
-    body = {"portal": "gt", "urls": ["https://outbox.example/"], "seen_on": "web"}
+def _post(client, url="https://outbox.example/"):
+    body = {"portal": "gt", "urls": [url], "seen_on": "web"}
     return client.post("/api/v1/reports", data=json.dumps(body), content_type="application/json",
                        REMOTE_ADDR="203.0.113.40")
 
 
-def _take_message(url: str):
-    """The next task message in the default queue of the broker at `url` (what a worker would receive)."""
+def _take_messages(url: str) -> list[tuple[str, list, str | None]]:
+    """Every task message in the default queue of the broker at `url` (what workers would receive)."""
+    taken = []
     with broker(url), celery_app.connection_for_read() as connection:
         queue = connection.SimpleQueue("celery")
-        message = queue.get(timeout=10)
-        message.ack()
+        while queue.qsize():
+            message = queue.get(timeout=10)
+            message.ack()
+            taken.append((message.headers["task"], message.decode()[0], message.headers.get("eta")))
         queue.close()
-        return message.headers["task"], message.decode()[0]
+    return taken
 
 
 def test_report_is_kept_when_the_broker_is_unreachable_and_followed_up_later(
@@ -70,18 +82,17 @@ def test_report_is_kept_when_the_broker_is_unreachable_and_followed_up_later(
         assert flush_outbox() == 0
     assert Report.objects.get().followup_enqueued_at is None
 
-    # The broker is back: the sweep hands the report over, and a worker runs its follow-up.
+    # The broker is back: the sweep asks for the follow-up, and a worker runs it.
     working = f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
     with broker(working):
         assert flush_outbox() == 1
     assert Report.objects.get().followup_enqueued_at is not None
-    task, args = _take_message(working)
-    assert (task, args) == ("reports.process_report", [report.pk])
-    assert process_report(*args) is True
+    assert [(task, args) for task, args, _eta in _take_messages(working)] == [("reports.process_pending", [])]
+    assert process_pending() == 1
     assert Report.objects.get().followup_done_at is not None
     with broker(working):
         assert flush_outbox() == 0  # nothing waits any more
-    assert process_report(report.pk) is False  # a redelivery does nothing
+    assert process_pending() == 0 and process_report(report.pk) is False  # a redelivery does nothing
 
 
 def test_a_new_report_waits_a_minute_before_the_sweep_takes_it(portal, client, django_capture_on_commit_callbacks):
@@ -90,15 +101,29 @@ def test_a_new_report_waits_a_minute_before_the_sweep_takes_it(portal, client, d
     assert flush_outbox() == 0  # its own after-commit hand-over may still be on the way
 
 
-def test_a_handed_over_but_never_done_report_is_sent_again(portal, client, tmp_path) -> None:
+def test_a_report_whose_message_was_lost_is_asked_for_again(portal, client, tmp_path) -> None:
     assert _post(client).status_code == 201  # captured on-commit callbacks do not run: nothing was sent
-    Report.objects.update(created_at=timezone.now() - timedelta(hours=3),
-                          followup_enqueued_at=timezone.now() - timedelta(hours=2))
+    Report.objects.update(created_at=timezone.now() - timedelta(hours=3))
     working = f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
     with broker(working):
         assert flush_outbox() == 1
-    assert _take_message(working)[0] == "reports.process_report"
-    assert Report.objects.get().followup_enqueued_at > timezone.now() - timedelta(minutes=1)
+    assert [task for task, _args, _eta in _take_messages(working)] == ["reports.process_pending"]
+
+
+def test_busy_intake_sends_one_message_per_window_that_takes_every_report(
+    portal, client, tmp_path, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.REPORTAL_FOLLOWUP_COALESCE_SECONDS = 30
+    working = f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
+    with broker(working), django_capture_on_commit_callbacks(execute=True):
+        for n in range(3):
+            assert _post(client, f"https://busy{n}.example/").status_code == 201
+    messages = _take_messages(working)
+    assert [task for task, _args, _eta in messages] == ["reports.process_pending"]
+    assert messages[0][2] is not None  # runs when the window closes, after every report in it committed
+    assert Report.objects.filter(followup_enqueued_at__isnull=False).count() == 3
+    assert process_pending() == 3
+    assert not Report.objects.filter(followup_done_at__isnull=True).exists()
 
 
 def test_with_a_working_queue_the_follow_up_runs_right_after_the_commit(
