@@ -122,3 +122,22 @@ def test_concurrent_writer_processes_do_not_fork_the_chain(tmp_path):
     verify = subprocess.run([*reportal, "audit", "verify"], env=env, capture_output=True, text=True)
     assert verify.returncode == 0, verify.stderr
     assert "60 entries" in verify.stdout
+
+
+@pytest.mark.django_db
+def test_show_prints_an_objects_history_with_hashes():
+    import json
+
+    entries = _fill(3)
+    record("someone-else", "other.thing")
+    out = StringIO()
+    call_command("audit", "show", "--object", f"portals.portal:{entries[0].object_id}", stdout=out)
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [line["seq"] for line in lines] == [e.seq for e in entries]
+    assert lines[1]["prev_hash"] == lines[0]["entry_hash"] and lines[0]["actor"] == "ana"
+    out = StringIO()
+    call_command("audit", "show", "--actor", "someone-else", stdout=out)
+    assert [json.loads(line)["action"] for line in out.getvalue().splitlines()] == ["other.thing"]
+    out = StringIO()
+    call_command("audit", "show", "--action", "hotline.", stdout=out)
+    assert len(out.getvalue().splitlines()) == 3
