@@ -4,6 +4,10 @@ An exchange is fetched only when the operator configured its credentials (settin
 REPORTAL_STOPNCII_KEYS, REPORTAL_THREATEXCHANGE_TOKEN). Each delta the client yields is stored with its
 checkpoint in one transaction, so an interrupted fetch resumes from the last stored checkpoint. An entry that
 the exchange withdraws is disabled in the bank (it stops matching at once).
+
+Tested: StopNCII, against a fake FetchHashes API on loopback (its credentials take a base URL). Not tested here:
+NCMEC (python-threatexchange's client only knows NCMEC's fixed environment URLs) and ThreatExchange (its
+exchange class builds its client without an endpoint override); both go through the same generic code path.
 """
 
 from __future__ import annotations
