@@ -160,3 +160,11 @@ def test_nothing_is_written_to_disk(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     hash_image_bytes(imagegen.encode(IMAGES["photo"], "WEBP"), dihedral=True)
     assert list(pathlib.Path(tmp_path).iterdir()) == []
+
+
+def test_pixel_cap_from_settings(settings):
+    settings.REPORTAL_HASH_MAX_PIXELS = 10_000
+    with pytest.raises(ImageTooLargeError):
+        hash_image_bytes(imagegen.encode(IMAGES["shapes"], "PNG"))  # 400 x 300
+    settings.REPORTAL_HASH_MAX_PIXELS = 200_000
+    assert hash_image_bytes(imagegen.encode(IMAGES["shapes"], "PNG")).width == 400
