@@ -49,3 +49,16 @@ def test_match_finds_banked_images(tmp_path, settings):
     first, second = (json.loads(line) for line in out.getvalue().splitlines())
     assert [m["bank"] for m in first["matches"]] == ["CLI_OWN"]
     assert second["matches"] == []
+
+
+def test_hash_many_files_on_all_cores(tmp_path):
+    names = []
+    for seed in range(5):
+        path = tmp_path / f"{seed}.jpg"
+        path.write_bytes(imagegen.encode(imagegen.photo_like(seed, 500, 400), "JPEG"))
+        names.append(str(path))
+    out = io.StringIO()
+    call_command("hashes", "hash", *names, stdout=out)
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [r["file"] for r in rows] == names
+    assert [r["pdq"] for r in rows] == [hash_image_bytes(open(n, "rb").read()).pdq for n in names]

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from reportal.hashes import banks as bank_services
 from reportal.hashes import exchanges, matcher, services, transfer
-from reportal.hashes.hashing import ImageHashError, hash_image_bytes
+from reportal.hashes.hashing import HashWorkerPool, ImageHashError
 
 
 class Command(BaseCommand):
@@ -63,18 +63,24 @@ class Command(BaseCommand):
 
     def _hash(self, options: dict[str, Any]) -> None:
         failed = 0
-        for name in options["files"]:
-            try:
-                h = hash_image_bytes(self._read(name), mode=options["mode"], dihedral=options["dihedral"])
-            except ImageHashError as exc:
-                self.stderr.write(f"{name}: {exc.message}")
-                failed += 1
-                continue
-            row = {"file": name, "pdq": h.pdq, "pdq_quality": h.pdq_quality, "md5": h.md5, "sha1": h.sha1,
-                   "sha256": h.sha256, "width": h.width, "height": h.height, "format": h.format}
-            if h.dihedral:
-                row["dihedral"] = h.dihedral
-            self.stdout.write(json.dumps(row))
+        names: list[str] = options["files"]
+        with HashWorkerPool(1 if len(names) == 1 else None) as pool:  # every core for a batch of files
+            for start in range(0, len(names), 64):
+                chunk = names[start : start + 64]
+                outcomes = pool.map([self._read(n) for n in chunk], mode=options["mode"], dihedral=options["dihedral"])
+                for name, outcome in zip(chunk, outcomes, strict=True):
+                    h = outcome.hashes
+                    if h is None:
+                        self.stderr.write(f"{name}: {outcome.error}")
+                        failed += 1
+                        continue
+                    row: dict[str, Any] = {
+                        "file": name, "pdq": h.pdq, "pdq_quality": h.pdq_quality, "md5": h.md5, "sha1": h.sha1,
+                        "sha256": h.sha256, "width": h.width, "height": h.height, "format": h.format,
+                    }
+                    if h.dihedral:
+                        row["dihedral"] = h.dihedral
+                    self.stdout.write(json.dumps(row))
         if failed:
             raise CommandError(f"{failed} file(s) could not be hashed.")
 
