@@ -339,6 +339,12 @@ REPORTAL_NCMEC_ENVIRONMENT = env_str("REPORTAL_NCMEC_ENVIRONMENT", "https://repo
 REPORTAL_STOPNCII_KEYS = env_str("REPORTAL_STOPNCII_KEYS", "")  # "fetch_key,subscription_key[,base_url]"
 REPORTAL_THREATEXCHANGE_TOKEN = env_str("REPORTAL_THREATEXCHANGE_TOKEN", "")  # "app_id|secret"
 REPORTAL_THREATEXCHANGE_PRIVACY_GROUP = env_int("REPORTAL_THREATEXCHANGE_PRIVACY_GROUP", 0)
+# How often the configured exchanges are fetched (each from its stored checkpoint; none configured: nothing runs).
+REPORTAL_EXCHANGE_FETCH_SECONDS = env_float("REPORTAL_EXCHANGE_FETCH_SECONDS", 3600.0)
+CELERY_BEAT_SCHEDULE["hashes-fetch-exchanges"] = {
+    "task": "hashes.fetch_exchanges",
+    "schedule": REPORTAL_EXCHANGE_FETCH_SECONDS,
+}
 # Staff API tokens (POST /api/v1/auth/token) last this many hours; members' keys expire as each was issued.
 REPORTAL_STAFF_TOKEN_HOURS = env_int("REPORTAL_STAFF_TOKEN_HOURS", 12)
 

@@ -115,3 +115,21 @@ def test_unconfigured_exchange_says_which_setting_to_fill(settings):
         call_command("hashes", "fetch", "ncmec")
     assert "REPORTAL_NCMEC_CREDENTIALS" in str(exc.value)
     assert exchanges.configured_exchanges() == []
+
+
+def test_scheduled_fetch_runs_configured_exchanges(fake_stopncii, settings):
+    from reportal.hashes.tasks import fetch_exchanges
+
+    settings.REPORTAL_THREATEXCHANGE_TOKEN = ""
+    assert "hashes-fetch-exchanges" in settings.CELERY_BEAT_SCHEDULE
+    result = fetch_exchanges.delay().get()
+    assert result == {"stopncii": 3}
+
+
+def test_a_failing_exchange_keeps_its_checkpoint_and_error(settings):
+    from reportal.hashes.tasks import fetch_exchanges
+
+    settings.REPORTAL_STOPNCII_KEYS = "fetch-key,subscription-key,http://127.0.0.1:9/v1"  # nothing listens there
+    result = fetch_exchanges.delay().get()
+    assert result["stopncii"].startswith("failed")
+    assert ExchangeFetchState.objects.get(exchange="stopncii").last_error
