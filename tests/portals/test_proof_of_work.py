@@ -91,3 +91,14 @@ def test_status_checks_are_rate_limited(client, demo_portals, settings):
     refused = client.post("/gt/es/status/", {"reference": "7KQ2-M9XD-0B4T-HV3R-E8ZN"})
     assert refused.status_code == 429
     assert "Espere una hora" in refused.content.decode()
+
+
+def test_reporters_without_proof_of_work_share_the_anonymous_api_allowance(client, demo_portals, settings):
+    settings.REPORTAL_RATE_LIMIT_NO_JS = "1/h"
+    assert _report(client).status_code == 200  # the portal form, JavaScript off
+    response = client.post(
+        "/api/v1/reports",
+        {"portal": "bz", "urls": ["https://api.example/page"], "seen_on": "web"},
+        content_type="application/json",
+    )
+    assert response.status_code == 429  # the same strict allowance, not a second one
