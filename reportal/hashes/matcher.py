@@ -293,14 +293,6 @@ def _content_rows(ids: list[int]) -> list[tuple[int, str, float, int, int, str]]
         return [tuple(row) for row in cursor.fetchall()]  # type: ignore[misc]
 
 
-def _coinflip_passes(ratio: float, rand: random.Random | None) -> bool:
-    if ratio >= 1.0:
-        return True
-    if ratio <= 0.0:
-        return False
-    return (rand or random.Random()).random() <= ratio
-
-
 def lookup(
     queries: Sequence[tuple[str, str]],
     *,
@@ -311,9 +303,10 @@ def lookup(
 ) -> list[list[Match]]:
     """Matches per (signal_type, value) query: entries enabled, banks on, within each bank's PDQ threshold.
 
-    A bank's matching_enabled_ratio works as in HMA: each look-up draws a coin (seeded by `seed`), and the bank
-    matches when its ratio reaches the draw; `bypass_coinflip` skips the draw. A switched-off bank (ratio 0)
-    never matches unless `include_switched_off` (HMA's bypass_coinflip on /m/lookup lets it through).
+    A bank's matching_enabled_ratio works as in HMA: each look-up draws one coin in [0, 1) (seeded by `seed`, so
+    one piece of content always gets the same answer), and a bank matches when its ratio reaches the coin;
+    `bypass_coinflip` makes the coin 0. A switched-off bank (ratio 0) never matches unless
+    `include_switched_off` (HMA's bypass_coinflip on /m/lookup lets it through).
     """
     matcher = get_matcher()
     found = matcher.candidates(queries)
@@ -331,8 +324,7 @@ def lookup(
             enabled = disable_until == BankContent.ENABLED or (disable_until > 1 and disable_until <= now)
             if enabled:
                 rows[cid] = (bank_name, ratio, threshold, disable_until, classification)
-    rand = random.Random(seed) if seed is not None else None
-    flips: dict[str, bool] = {}
+    coin = 0.0 if bypass_coinflip else random.Random(seed).random()  # noqa: S311 (sampling, not security)
     results: list[list[Match]] = []
     for (signal_type, _value), cands in zip(queries, found, strict=True):
         matches = []
@@ -347,11 +339,8 @@ def lookup(
                 continue
             if ratio <= 0.0 and not include_switched_off:
                 continue
-            if not bypass_coinflip:
-                if bank_name not in flips:
-                    flips[bank_name] = _coinflip_passes(ratio, rand)
-                if not flips[bank_name]:
-                    continue
+            if ratio < coin:
+                continue
             matches.append(Match(cid, bank_name, signal_type, distance, classification))
         matches.sort(key=lambda m: (m.distance, m.content_id))
         results.append(matches)

@@ -195,3 +195,12 @@ def test_merge_task_writes_a_build_that_processes_load(settings):
     assert IndexBuild.objects.filter(signal_type="pdq").count() == 1
     matcher.reset_matcher()
     assert matched_ids(imagegen.encode(imagegen.shapes(9), "PNG")) == {cid}
+
+
+def test_matching_ratio_is_a_seeded_coinflip_as_in_hma():
+    bank = bank_services.create_bank("HALF", matching_enabled_ratio=0.5)
+    content = bank_services.add_content(bank, ContentSignals(md5="c" * 32))
+    answers = {seed: bool(matcher.lookup([("md5", "c" * 32)], seed=str(seed))[0]) for seed in range(40)}
+    assert set(answers.values()) == {True, False}  # some look-ups match, some do not
+    assert all(bool(matcher.lookup([("md5", "c" * 32)], seed=str(s))[0]) == a for s, a in answers.items())
+    assert [m.content_id for m in matcher.lookup([("md5", "c" * 32)], bypass_coinflip=True)[0]] == [content.pk]
