@@ -25,6 +25,7 @@
 /* 1 + 23 + C(23,2) + C(23,3) */
 #define MAX_PROBES 2048
 #define QUERY_BLOCK 16
+#define BUILD_AHEAD 16
 
 #define POPCOUNT64(x) __builtin_popcountll(x)
 
@@ -299,14 +300,19 @@ static void *build_worker(void *arg) {
         uint32_t *off = b->offsets + (size_t)ch * (nb + 1);
         uint32_t *tab = b->tables + (size_t)ch * b->n;
         memset(off, 0, (nb + 1) * sizeof(uint32_t));
+        for (uint64_t i = 0; i < b->n; i++) keys[i] = chunk_key(b->hashes + i * HASH_BYTES, ch, b->width);
+        /* The counters are far larger than the caches: fetch the ones needed a few steps ahead. */
         for (uint64_t i = 0; i < b->n; i++) {
-            uint32_t k = chunk_key(b->hashes + i * HASH_BYTES, ch, b->width);
-            keys[i] = k;
-            off[k + 1]++;
+            if (i + BUILD_AHEAD < b->n) __builtin_prefetch(off + keys[i + BUILD_AHEAD] + 1, 1);
+            off[keys[i] + 1]++;
         }
         for (size_t k = 1; k <= nb; k++) off[k] += off[k - 1];
         /* off[k] is the start of bucket k; scatter moves it to the end of bucket k, then shift back. */
-        for (uint64_t i = 0; i < b->n; i++) tab[off[keys[i]]++] = (uint32_t)i;
+        for (uint64_t i = 0; i < b->n; i++) {
+            if (i + 2 * BUILD_AHEAD < b->n) __builtin_prefetch(off + keys[i + 2 * BUILD_AHEAD], 1);
+            if (i + BUILD_AHEAD < b->n) __builtin_prefetch(tab + off[keys[i + BUILD_AHEAD]], 1);
+            tab[off[keys[i]]++] = (uint32_t)i;
+        }
         memmove(off + 1, off, nb * sizeof(uint32_t));
         off[0] = 0;
     }
