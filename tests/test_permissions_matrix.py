@@ -55,6 +55,7 @@ class Check:
     query: str = ""
     missing_ok: bool = False  # allowed actors may get 404: the id exists only per user (a preview token)
     body: dict = field(default_factory=dict)
+    quiet: frozenset[str] = frozenset()  # actors whose allowed call changes and shows nothing, so audits nothing
 
 
 def page(allow, method="GET", **kw) -> Check:
@@ -75,7 +76,8 @@ PAGES: dict[str, list[Check]] = {
     "hotline:queue": [page(STAFF)],
     "hotline:item": [page(READ_A)],
     "hotline:claim": [page(ASSESSORS, "POST")],
-    "hotline:release": [page(ASSESSORS, "POST")],
+    # The senior does not hold the analyst's claim: the release changes nothing.
+    "hotline:release": [page(ASSESSORS, "POST", quiet=frozenset({"senior"}))],
     "hotline:assess": [page(ASSESSORS, "POST")],
     "hotline:item_preview": [page(ASSESSORS)],
     "hotline:thumbnail": [page(ASSESSORS, missing_ok=True)],
@@ -88,6 +90,7 @@ PAGES: dict[str, list[Check]] = {
     "actions:case_export": [page(HOTLINE)],
     # Partners export their own portals' cases; the walk checks that no other portal's address is in it.
     "actions:cases_export": [page(STAFF)],
+    "actions:retry_notice": [page(HOTLINE, "POST")],
     # HMA-compatible API (plain Django views): member keys with the scope, or hotline staff tokens.
     "hashes:hash": [api(HOTLINE | {"member:match"}), api(HOTLINE | {"member:match"}, "POST")],
     "hashes:raw_lookup": [api(HOTLINE | {"member:match"})],
@@ -120,7 +123,7 @@ API: dict[str, list[Check]] = {
     "reportal_hotline_api_get_schemes": [api(ASSESSORS)],
     "reportal_hotline_api_get_item": [api(READ_A), Check(frozenset(READ_A), via="session")],
     "reportal_hotline_api_post_claim": [api(ASSESSORS, "POST")],
-    "reportal_hotline_api_post_release": [api(ASSESSORS, "POST")],
+    "reportal_hotline_api_post_release": [api(ASSESSORS, "POST", quiet=frozenset({"senior"}))],
     "reportal_hotline_api_post_assess": [api(ASSESSORS, "POST")],
     "reportal_lists_api_url_list": [api({"member:url-list", "member:hashed-url-list"}, query="format=sha256")],
     "reportal_lists_api_url_list_signature": [
@@ -134,6 +137,9 @@ API: dict[str, list[Check]] = {
     "reportal_actions_api_removal_stats": [api(STAFF)],
     "reportal_actions_api_item_case": [api(READ_A)],
 }
+
+# Path parameters naming portal A's item or something of it: reading or changing them must be audited.
+ITEM_PARAMS = ("item_id", "notice_id", "review_id")
 
 SIGN_IN_REDIRECT = ("/staff/login/", "/staff/2fa/", "/staff/password/")
 
@@ -186,6 +192,24 @@ def _item(portal: Portal, url: str) -> ReportedUrl:
     return item
 
 
+def _notice_id(item: ReportedUrl) -> int:
+    try:
+        from reportal.actions.models import DeliveryState, Notice, NoticeKind
+
+        with transaction.atomic():
+            return Notice.objects.create(
+                item=item,
+                kind=NoticeKind.values[0],
+                reference="MX-NOTICE-1",
+                recipients=["abuse@hosting.example"],
+                subject="Notice",
+                body="A notice for the permission matrix.",
+                state=DeliveryState.FAILED,
+            ).pk
+    except Exception:  # the takedown models changed shape: a guessed id still exercises the gate
+        return 999_999
+
+
 def _review_id(item: ReportedUrl, analyst) -> int:
     try:
         from reportal.hotline.models import Assessment, Review
@@ -223,6 +247,7 @@ def world(db, settings) -> World:
         "content_id": 999_999,
         "reference": "NO-SUCH-REFERENCE",
         "fmt": "json",
+        "notice_id": _notice_id(item_a),
     }
     return World(portal_a, portal_b, item_a, item_b, params, users, keys)
 
@@ -280,7 +305,8 @@ def _verdict(response, check: Check) -> str:
 
 
 def _hold_claim(world: World) -> None:
-    """The analyst holds A's item (the workbench previews only for the claim holder); a release undoes it."""
+    """The analyst holds A's item (the workbench previews only for the claim holder; a release undoes it), and A's
+    notice has failed again (a retry sends it)."""
     try:
         from reportal.hotline import claims
 
@@ -288,14 +314,39 @@ def _hold_claim(world: World) -> None:
             claims.claim_item(world.item_a, world.users["analyst"])
     except Exception:  # the workbench's claim rules changed: the preview row will say what to adjust
         pass
+    try:
+        from reportal.actions.models import DeliveryState, Notice
+
+        with transaction.atomic():  # each retry finds the notice failed again, so each retry does something
+            Notice.objects.filter(pk=world.params["notice_id"]).update(state=DeliveryState.FAILED)
+    except Exception:
+        pass
 
 
-def _walk(world: World, label: str, url: str, checks: list[Check], failures: list[str]) -> None:
+def _audited(world: World, since_seq: int) -> bool:
+    """Did staff reading or changing portal A's item leave an audit entry naming it (DESIGN: rule 6)?"""
+    from reportal.audit.models import AuditEntry
+
+    return AuditEntry.objects.filter(
+        seq__gt=since_seq, object_type="reports.reportedurl", object_id=str(world.item_a.pk)
+    ).exists()
+
+
+def _last_seq() -> int:
+    from reportal.audit.models import AuditEntry
+
+    return AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+
+
+def _walk(
+    world: World, label: str, url: str, checks: list[Check], failures: list[str], item_bound: bool = False
+) -> None:
     for check in checks:
         target = f"{url}?{check.query}" if check.query else url
         for actor in ACTORS:
             _hold_claim(world)
             client, headers = _client(world, actor, check.via)
+            since = _last_seq()
             response = _request(client, check.method, target, headers, check.body)
             got = _verdict(response, check)
             want = "allow" if actor in check.allow else "deny"
@@ -303,6 +354,9 @@ def _walk(world: World, label: str, url: str, checks: list[Check], failures: lis
             if got != want:
                 failures.append(f"{where}: expected {want}, got {got} (HTTP {response.status_code})")
                 continue
+            if item_bound and got == "allow" and actor not in MEMBERS | check.quiet and response.status_code < 400:
+                if not _audited(world, since):
+                    failures.append(f"{where}: read or changed portal A's item without an audit entry naming it")
             if got == "allow" and actor in (PARTNER_A, PARTNER_B):
                 other = world.item_b if actor == PARTNER_A else world.item_a
                 if other.canonical_url.encode() in response.content:
@@ -325,10 +379,14 @@ def test_every_page_and_endpoint_allows_and_denies_as_the_table_says(world):
     failures: list[str] = []
     for route in _guarded_pages():
         if route.name in PAGES:
-            _walk(world, route.name, "/" + _fill(route.route, world.params, "django"), PAGES[route.name], failures)
+            url = "/" + _fill(route.route, world.params, "django")
+            item_bound = any(f"<{p}>" in route.route or f":{p}>" in route.route for p in ITEM_PARAMS)
+            _walk(world, route.name, url, PAGES[route.name], failures, item_bound)
     for op in api_operations():
         if op.operation_id in API:
-            _walk(world, op.operation_id, _fill(op.path, world.params, "ninja"), API[op.operation_id], failures)
+            url = _fill(op.path, world.params, "ninja")
+            item_bound = any(f"{{{p}}}" in op.path for p in ITEM_PARAMS)
+            _walk(world, op.operation_id, url, API[op.operation_id], failures, item_bound)
     assert not failures, "\n".join(failures)
 
 
