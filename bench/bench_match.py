@@ -66,11 +66,21 @@ def make_data(n: int, n_queries: int, seed: int) -> tuple[np.ndarray, np.ndarray
     return hashes, queries[rng.permutation(len(queries))], np.array([n_centres])
 
 
-def exhaustive(hashes64: np.ndarray, query: np.ndarray) -> set[tuple[int, int]]:
-    """(position, distance) of every stored hash within RADIUS, by popcount over the whole set."""
-    dist = np.bitwise_count(hashes64 ^ query.view(np.uint64)).sum(axis=1, dtype=np.int32)
-    hit = np.nonzero(dist <= RADIUS)[0]
-    return {(int(i), int(dist[i])) for i in hit}
+def exhaustive(hashes: np.ndarray, queries: np.ndarray) -> list[set[tuple[int, int]]]:
+    """(position, distance) of every stored hash within RADIUS of each query, by popcount over the whole set.
+
+    The set is walked in cache-sized blocks with every query against each block, so it is read from memory once.
+    """
+    hashes64, queries64 = hashes.view(np.uint64), np.ascontiguousarray(queries).view(np.uint64)
+    found: list[set[tuple[int, int]]] = [set() for _ in range(len(queries))]
+    block = 1 << 15
+    for start in range(0, len(hashes64), block):
+        part = hashes64[start : start + block]
+        for q, query in enumerate(queries64):
+            dist = np.bitwise_count(part ^ query).sum(axis=1, dtype=np.int32)
+            for i in np.nonzero(dist <= RADIUS)[0].tolist():
+                found[q].add((start + i, int(dist[i])))
+    return found
 
 
 def rss_bytes() -> int:
@@ -132,9 +142,8 @@ def worker_reportal(args: argparse.Namespace) -> dict[str, Any]:
     out["batch_per_s"] = len(queries) / (time.perf_counter() - t0)
     out["batch_cpu_us"] = (time.process_time() - c0) / len(queries) * 1e6
     sample = range(min(args.recall_sample, len(queries)))
-    hashes64 = hashes.view(np.uint64)
     t0 = time.perf_counter()
-    truths = [exhaustive(hashes64, queries[i]) for i in sample]
+    truths = exhaustive(hashes, queries[: len(sample)])
     out["scan_per_s"] = len(truths) / (time.perf_counter() - t0)
     results = [{(int(i) - 1, int(d)) for i, d in batch[q]} for q in sample]
     out["recall"], out["expected"], out["extra"] = recall_of(results, truths)
@@ -197,7 +206,7 @@ def worker_threatexchange(args: argparse.Namespace) -> dict[str, Any]:
     print(json.dumps({"progress": "built", **out}), flush=True)
     hex_queries = [q.tobytes().hex() for q in queries]
     out["single_median_ms"], out["single_p99_ms"], out["single_per_s"] = timed_singles(
-        index.query, hex_queries[: args.single]
+        index.query, hex_queries[: args.te_single]
     )
     print(json.dumps({"progress": "singles", **out}), flush=True)
     t0, c0 = time.perf_counter(), time.process_time()
@@ -206,8 +215,7 @@ def worker_threatexchange(args: argparse.Namespace) -> dict[str, Any]:
     out["batch_per_s"] = len(batch_queries) / (time.perf_counter() - t0)
     out["batch_cpu_us"] = (time.process_time() - c0) / len(batch_queries) * 1e6
     sample = range(min(args.recall_sample, len(queries)))
-    hashes64 = hashes.view(np.uint64)
-    truths = [exhaustive(hashes64, queries[i]) for i in sample]
+    truths = exhaustive(hashes, queries[: len(sample)])
     results = [{(int(i), int(d)) for i, _h, d in found[hex_queries[q]]} for q in sample]
     out["recall"], out["expected"], out["extra"] = recall_of(results, truths)
     print(json.dumps({"progress": "batched", **out}), flush=True)
@@ -257,6 +265,7 @@ def run_worker(engine: str, size: int, args: argparse.Namespace, index_file: str
         sys.executable, __file__, "--worker", engine, "--size", str(size), "--queries", str(args.queries),
         "--single", str(args.single), "--recall-sample", str(args.recall_sample), "--seed", str(args.seed),
         "--index-file", index_file, "--te-load-max", str(args.te_load_max), "--te-queries", str(args.te_queries),
+        "--te-single", str(args.te_single),
     ]  # fmt: skip
     started = time.perf_counter()
     last: dict[str, Any] = {}
@@ -292,7 +301,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="20k hashes, few queries (seconds; for CI)")
     parser.add_argument("--no-te", action="store_true", help="skip python-threatexchange")
     parser.add_argument("--te-timeout", type=float, default=900.0, help="time cap per threatexchange run (s)")
-    parser.add_argument("--te-queries", type=int, default=2000, help="queries in threatexchange's batched call")
+    parser.add_argument("--te-queries", type=int, default=1000, help="queries in threatexchange's batched call")
+    parser.add_argument("--te-single", type=int, default=300, help="threatexchange queries timed one at a time")
     parser.add_argument("--te-load-max", type=int, default=1_000_000, help="largest size to time its unpickling")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
@@ -304,6 +314,7 @@ def main() -> None:
         return
     if args.quick:
         args.sizes, args.queries, args.single, args.recall_sample = "20000", 400, 200, 100
+        args.te_single, args.te_queries = 200, 400
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"# load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
