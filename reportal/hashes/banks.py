@@ -81,6 +81,9 @@ def bump_version() -> None:
         except IntegrityError:
             MatchVersion.objects.filter(pk=1).update(version=F("version") + 1)
     if uses_shared_cache():
+        # Drop the cached value now, so this transaction's own look-ups read the row; publish once committed
+        # (a reader that cached the old value in between is corrected by that publication).
+        cache.delete(VERSION_CACHE_KEY)
         transaction.on_commit(_publish_version)
 
 
