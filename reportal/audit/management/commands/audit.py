@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from reportal.audit.chain import timestamp
 from reportal.audit.models import AuditEntry
-from reportal.audit.services import verify_chain
+from reportal.audit.services import record, verify_chain
 
 
 class Command(BaseCommand):
@@ -51,6 +51,15 @@ class Command(BaseCommand):
                 if not object_id:
                     raise CommandError("Give --object as TYPE:ID, for example reports.reportedurl:12.")
                 entries = entries.filter(object_type=object_type, object_id=object_id)
+            record(
+                None,
+                "audit.exported",
+                via="reportal audit show",
+                action_prefix=options["action_prefix"],
+                actor_filter=options["actor"],
+                object=options["object"],
+                since_seq=options["since_seq"],
+            )
             for entry in entries[: options["limit"]]:
                 self.stdout.write(
                     json.dumps(
