@@ -3,9 +3,18 @@
 Owned by the accounts work (issue 3). Other apps import these names; their signatures are the contract.
 
 Roles are exact: `require_staff(Role.ANALYST)` admits analysts only; list every role that may pass.
-Pages: decorate with `require_staff(...)` (or `public_page` for the few pages anyone may open).
-API operations: `auth=StaffTokenAuth(...)`, `auth=MemberKeyAuth(scope)` or `auth=PUBLIC`; an operation that
-declares nothing is refused by the API-wide default (`UNDECLARED`), and tests/test_permissions_matrix.py fails.
+
+Pages (Django views): `@require_staff(*roles)`; `background=True` for calls a page makes by itself (heartbeats),
+which do not count as activity for the idle sign-out. `public_page` / `sign_in_step` only for the sign-in flow.
+A view under /staff/ or /workbench/ that declares nothing answers 403 (DeclaredAccessMiddleware).
+
+API operations (django-ninja): `auth=staff_api(*roles)` (a bearer token from POST /api/v1/auth/token, or the signed-in
+session of the pages), `auth=MemberKeyAuth(scope)` (a member key; `staff=True` also admits hotline staff tokens),
+`auth=AnyMemberKeyAuth()`, or `auth=PUBLIC`. An operation that declares nothing is refused by the API-wide default
+(`UNDECLARED`), `reportal check` warns, and tests/test_permissions_matrix.py fails until its row is added there.
+
+Objects: `visible_portal_ids`, `can_view_item`, `can_view_report`, `can_change_item` (partner viewers read only
+their portals' reports, and change nothing), `can_view_reporter_contact`, `can_manage_staff`, `can_read_audit`.
 """
 
 from __future__ import annotations
