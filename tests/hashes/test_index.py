@@ -285,3 +285,43 @@ def test_a_digest_of_another_size_is_refused_or_never_matches():
     with pytest.raises(ValueError):
         index.add([2], [bytes(20)])
     assert index.search(bytes(range(16)) + b"\x00\x00\x00\x00") == []
+
+
+def test_additions_and_removals_racing_background_merges_end_exact():
+    rng = np.random.default_rng(21)
+    centre = rng.integers(0, 256, 32, dtype=np.uint8)
+    index = PDQIndex(merge_threshold=64)
+    model: dict[int, np.ndarray] = {}
+    stop = threading.Event()
+
+    def searcher() -> None:
+        while not stop.is_set():
+            index.search(centre)  # also starts background merges once the side buffer is over 64
+
+    threads = [threading.Thread(target=searcher) for _ in range(2)]
+    for t in threads:
+        t.start()
+    next_id = 1
+    for round_ in range(60):
+        batch = [rng.integers(0, 256, 32, dtype=np.uint8) for _ in range(40)]
+        batch += [flip_bits(rng, centre, int(rng.integers(0, 40))) for _ in range(5)]
+        ids = list(range(next_id, next_id + len(batch)))
+        next_id += len(batch)
+        index.add(ids, np.stack(batch))
+        model.update(zip(ids, batch, strict=True))
+        gone = [int(i) for i in rng.choice(list(model), size=8, replace=False)]
+        index.remove(gone)
+        for i in gone:
+            del model[i]
+        if round_ % 10 == 0:  # a removed id comes back with a new hash
+            index.add([gone[0]], centre[None, :])
+            model[gone[0]] = centre.copy()
+    stop.set()
+    for t in threads:
+        t.join()
+    ids = np.array(sorted(model), dtype=np.int64)
+    hashes = np.stack([model[i] for i in ids.tolist()])
+    assert index.search(centre) == exhaustive(ids, hashes, centre, 31)
+    index.merge(wait=True)
+    assert index.search(centre) == exhaustive(ids, hashes, centre, 31)
+    assert len(index) == len(model)
