@@ -162,10 +162,10 @@ def main() -> None:
     parser.add_argument("--broker", default="", help="Celery broker; default: Redis on 127.0.0.1 if it answers")
     parser.add_argument("--duration", type=int, default=60, help="seconds per target (default 60)")
     parser.add_argument("--warmup", type=int, default=5, help="unmeasured seconds before measuring (default 5)")
-    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: 2 x cores + 1)")
-    parser.add_argument("--gunicorn-threads", type=int, default=1, help="threads per worker (>1: gthread)")
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: one per core)")
+    parser.add_argument("--gunicorn-threads", type=int, default=8, help="threads per worker (1: sync workers)")
     parser.add_argument("--python-client", action="store_true", help="use the asyncio/httpx client even with wrk")
     parser.add_argument("--skip-bare", action="store_true", help="only the intake, not the bare view")
     parser.add_argument("--keep", action="store_true", help="keep the bench database and data directory")
@@ -187,7 +187,7 @@ def main() -> None:
         env["CELERY_BROKER_URL"] = broker
     port = _free_port()
     cores = os.cpu_count() or 1
-    workers = args.workers or 2 * cores + 1
+    workers = args.workers or cores
     env.update(
         DJANGO_SETTINGS_MODULE="reportal.settings",
         REPORTAL_DATA_DIR=str(data_dir),

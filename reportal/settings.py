@@ -145,6 +145,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A report must be accepted even when the broker is down: publishing gives up quickly, and the outbox retries.
 CELERY_BROKER_CONNECTION_TIMEOUT = env_float("CELERY_BROKER_CONNECTION_TIMEOUT", 2.0)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A Redis that accepts connections but does not answer would otherwise hold a publishing request forever.
+    # (3 s stays above the 1 s blocking pop of consuming workers; other transports reject these options.)
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        {
+            "socket_timeout": env_float("CELERY_BROKER_SOCKET_TIMEOUT", 3.0),
+            "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+        }
+    )
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "reports-flush-outbox": {"task": "reports.flush_outbox", "schedule": 60.0},

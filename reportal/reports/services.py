@@ -116,6 +116,8 @@ def report_status(reference: str) -> str | None:
 
 _lock = threading.Lock()
 _next_request_at = 0.0  # monotonic time before which this process's last request for follow-up still covers
+_broker_down_until = 0.0  # after a failure, reports skip the broker for a while: the outbox sweep covers them
+BROKER_RETRY_SECONDS = 5.0
 
 
 def request_followup(*, coalesce: bool = True) -> bool:
@@ -123,13 +125,16 @@ def request_followup(*, coalesce: bool = True) -> bool:
 
     Coalesced per process: within REPORTAL_FOLLOWUP_COALESCE_SECONDS one message is sent, to run when the window
     closes, and it takes every report committed before then."""
-    global _next_request_at
+    global _next_request_at, _broker_down_until
     from reportal.reports.tasks import process_pending
 
     window = float(settings.REPORTAL_FOLLOWUP_COALESCE_SECONDS)
     countdown = None
-    if coalesce and window > 0 and not process_pending.app.conf.task_always_eager:
-        now = time.monotonic()
+    now = time.monotonic()
+    coalesce = coalesce and not process_pending.app.conf.task_always_eager
+    if coalesce and now < _broker_down_until:
+        return False  # a hung broker must not cost every request its timeout
+    if coalesce and window > 0:
         with _lock:
             if now < _next_request_at:
                 return True  # the request already sent runs after this commit and takes this report too
@@ -141,7 +146,8 @@ def request_followup(*, coalesce: bool = True) -> bool:
         logger.warning("The follow-up of new reports could not be queued (%s); the outbox sweep will ask again.",
                        type(exc).__name__)
         with _lock:
-            _next_request_at = 0.0  # the next report tries again
+            _next_request_at = 0.0
+            _broker_down_until = time.monotonic() + BROKER_RETRY_SECONDS
         return False
     return True
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import json
 import logging
+import os
+import socket
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -16,20 +21,31 @@ from reportal.reports.models import Report
 from reportal.reports.tasks import flush_outbox, process_pending, process_report
 
 UNREACHABLE = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connections are refused at once
+REDIS_TIMEOUTS = {"socket_timeout": 3.0, "socket_connect_timeout": 2.0}
 
 
 @pytest.fixture(autouse=True)
 def _fresh_coalescing():
-    services._next_request_at = 0.0
+    services._next_request_at = services._broker_down_until = 0.0
     yield
-    services._next_request_at = 0.0
+    services._next_request_at = services._broker_down_until = 0.0
+
+
+@pytest.fixture
+def silent_broker():
+    """A loopback port that takes connections and never answers, as a hung Redis would."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)  # the kernel completes the handshakes; nobody ever reads or writes
+    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    server.close()
 
 
 @contextlib.contextmanager
 def broker(url: str):
     """Point the Celery app at `url` for real publishing (not eager), then restore it."""
     conf = celery_app.conf
-    saved = (conf.broker_url, conf.task_always_eager)
+    saved = (conf.broker_url, conf.task_always_eager, conf.broker_transport_options)
 
     def reset_pools() -> None:
         # Drop only our references: kombu keeps pools per broker address, shared with the rest of the run.
@@ -37,12 +53,14 @@ def broker(url: str):
         celery_app.amqp._producer_pool = None
 
     conf.broker_url, conf.task_always_eager = url, False
+    if url.startswith("redis://"):  # what settings.py adds for a Redis broker (test_settings_bound_redis_waits)
+        conf.broker_transport_options = {**saved[2], **REDIS_TIMEOUTS}
     reset_pools()
     try:
         yield
     finally:
         reset_pools()
-        conf.broker_url, conf.task_always_eager = saved
+        conf.broker_url, conf.task_always_eager, conf.broker_transport_options = saved
 
 
 def _post(client, url="https://outbox.example/"):
@@ -134,3 +152,27 @@ def test_with_a_working_queue_the_follow_up_runs_right_after_the_commit(
         assert _post(client).status_code == 201
     report = Report.objects.get()
     assert report.followup_enqueued_at is not None and report.followup_done_at is not None
+
+
+def test_a_hung_broker_times_out_and_later_reports_skip_it(
+    portal, client, silent_broker, caplog, django_capture_on_commit_callbacks
+) -> None:
+    caplog.set_level(logging.WARNING)
+    with broker(silent_broker), django_capture_on_commit_callbacks(execute=True):
+        assert _post(client, "https://hung1.example/").status_code == 201  # after the socket timeout, not forever
+        assert _post(client, "https://hung2.example/").status_code == 201  # skips the broker for a while
+    attempts = [r for r in caplog.records if "could not be queued" in r.getMessage()]
+    assert len(attempts) == 1 and "OperationalError" in attempts[0].getMessage()
+    assert Report.objects.count() == 2
+    assert not Report.objects.filter(followup_enqueued_at__isnull=False).exists()
+
+
+def test_settings_bound_redis_waits() -> None:
+    """With a Redis broker, settings.py gives publishing the socket timeouts that the tests above rely on."""
+    code = "import reportal.settings as s; print(repr(s.CELERY_BROKER_TRANSPORT_OPTIONS))"
+    env = {**os.environ, "CELERY_BROKER_URL": "redis://127.0.0.1:1/0"}
+    env.pop("CELERY_BROKER_SOCKET_TIMEOUT", None)
+    env.pop("CELERY_BROKER_CONNECTION_TIMEOUT", None)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    options = ast.literal_eval(out.strip().splitlines()[-1])
+    assert {k: options[k] for k in REDIS_TIMEOUTS} == REDIS_TIMEOUTS
