@@ -6,6 +6,7 @@ it prints the Hamming distance of each hash to the reference (threatexchange = p
 
     python bench/bench_hashing.py            # 48 images
     python bench/bench_hashing.py --quick    # 12 images, for a smoke run
+    python bench/bench_hashing.py --seed 99 --short-side 800   # another corpus; fast mode keeping more pixels
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from threatexchange.signal_type.pdq.pdq_hasher import pdq_from_bytes  # noqa: E402
 
+from reportal.hashes import hashing  # noqa: E402
 from reportal.hashes.hashing import HashWorkerPool, default_workers, hash_image_bytes  # noqa: E402
 
 
@@ -90,19 +92,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--images", type=int, default=None)
     parser.add_argument("--workers", type=int, default=None, help="processes per pool (default: the cores)")
     parser.add_argument("--grain", action="store_true", help="add fixed 6-pixel sensor-grain noise to every image")
+    parser.add_argument("--seed", type=int, default=2024, help="corpus seed (default 2024)")
+    parser.add_argument("--short-side", type=int, default=hashing.FAST_SHORT_SIDE,
+                        help=f"fast mode's smallest short side before PDQ (default {hashing.FAST_SHORT_SIDE})")
     args = parser.parse_args(argv)
     count = args.images or (12 if args.quick else 48)
     workers = args.workers or default_workers()
 
     t0 = time.perf_counter()
-    images = corpus(count, grain=args.grain)
+    hashing.FAST_SHORT_SIDE = args.short_side  # the pools fork after this, so their workers see it too
+    images = corpus(count, seed=args.seed, grain=args.grain)
     sizes = [Image.open(io.BytesIO(d)).size for d in images]
     megapixels = sum(w * h for w, h in sizes) / 1e6
     long_sides = [max(s) for s in sizes]
     kind = "JPEGs with sensor grain" if args.grain else "JPEGs"
     print(f"corpus: {count} {kind}, {min(long_sides)}-{max(long_sides)} px long side, {megapixels:.0f} Mpixel, "
           f"{sum(map(len, images)) / 1e6:.1f} MB (generated in {time.perf_counter() - t0:.0f}s)")
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, {workers} usable here")
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, {workers} usable here; "
+          f"seed {args.seed}, fast mode short side >= {args.short_side} px")
     print()
 
     results = []
