@@ -256,6 +256,8 @@ def test_digest_lookup_is_exact_across_many_additions(size):
     assert index.search(all_digests[2999].hex()) == [2999]
     assert index.search(bytes(size)) == []
     assert index.search_batch([all_digests[1], bytes(size), all_digests[2]]) == [[1], [], [2]]
+    as_array = np.frombuffer(all_digests[1] + all_digests[2], dtype=np.uint8).reshape(2, size)
+    assert index.search_batch(as_array) == [[1], [2]]
     assert len(index) == 3002
 
 

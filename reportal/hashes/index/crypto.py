@@ -190,7 +190,8 @@ class CryptoHashIndex:
     def _matrix(self, digests: Any) -> np.ndarray:
         if isinstance(digests, np.ndarray):
             matrix = np.ascontiguousarray(digests, dtype=np.uint8)
-            matrix = matrix.reshape(matrix.shape[0] if matrix.ndim else 1, -1) if matrix.size else matrix
+            if matrix.ndim == 1:  # one digest
+                matrix = matrix.reshape(1, -1)
         else:
             raws = [_raw(d) for d in digests]
             if not raws:
@@ -200,7 +201,7 @@ class CryptoHashIndex:
                 raise ValueError("All digests of one index must have the same size.")
             matrix = np.frombuffer(b"".join(raws), dtype=np.uint8).reshape(len(raws), -1)
         if matrix.ndim != 2:
-            matrix = matrix.reshape(-1, self.digest_size or matrix.size)
+            raise ValueError("Digests are given as a list of byte strings or an (n, size) array.")
         if self.digest_size is None and matrix.shape[0]:
             self.digest_size = int(matrix.shape[1])
         if matrix.shape[0] and matrix.shape[1] != self.digest_size:
