@@ -151,6 +151,11 @@ def _language(request: HttpRequest, portal: Portal | None) -> str:
     url_name="reports_submit",
 )
 def submit(request: HttpRequest, payload: ReportIn) -> Any:
+    """Report up to 20 web addresses seen on the portal's behalf. `seen_on` is one of web, social, messaging,
+    filesharing, search, other; `description` up to 2,000 characters; `email` optional, for feedback, stored
+    encrypted. Answers the reference code (shown once: keep it) and each address's canonical form, or 422 with a
+    message per field and per address position, in the language of Accept-Language. Anonymous callers share a
+    strict rate limit per connection; a member key with the `report` scope (Authorization: Bearer) has its own."""
     member = _member(request)
     if member is not None:
         rule = settings.REPORTAL_MEMBER_REPORT_RATE_LIMIT
@@ -202,6 +207,8 @@ def submit(request: HttpRequest, payload: ReportIn) -> Any:
     url_name="reports_status",
 )
 def status(request: HttpRequest, reference: str) -> Any:
+    """The coarse status of a report (received, assessing, action_taken, closed) and nothing about its content.
+    The code is read case- and dash-blind (O as 0, I and L as 1). Rate limited per connection."""
     language = translation.get_language_from_request(request)
     with translation.override(language):
         rule = settings.REPORTAL_STATUS_RATE_LIMIT
