@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from reportal.portals.models import Portal
@@ -21,3 +23,12 @@ def make_portal(slug: str = "gt", languages: list[str] | None = None, *, active:
 @pytest.fixture
 def portal(db) -> Portal:
     return make_portal()
+
+
+@pytest.fixture(autouse=True)
+def _own_rate_limit_counters(settings):
+    """Counters start at zero in every test, also where REDIS_URL points the cache at a shared Redis: a fresh
+    local cache (not Redis) sends reportal.ratelimit to its table, which each test's transaction rolls back."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"reports-{uuid.uuid4()}"}
+    }

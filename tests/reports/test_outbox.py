@@ -52,15 +52,22 @@ def broker(url: str):
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
 
+    saved_env = os.environ.get("CELERY_BROKER_URL")
+    os.environ["CELERY_BROKER_URL"] = url  # Celery prefers this variable to conf.broker_url
     conf.broker_url, conf.task_always_eager = url, False
-    if url.startswith("redis://"):  # what settings.py adds for a Redis broker (test_settings_bound_redis_waits)
-        conf.broker_transport_options = {**saved[2], **REDIS_TIMEOUTS}
+    # What settings.py gives a Redis broker (test_settings_bound_redis_waits); other transports refuse those keys.
+    others = {k: v for k, v in (saved[2] or {}).items() if k not in REDIS_TIMEOUTS}
+    conf.broker_transport_options = {**others, **REDIS_TIMEOUTS} if url.startswith("redis://") else others
     reset_pools()
     try:
         yield
     finally:
         reset_pools()
         conf.broker_url, conf.task_always_eager, conf.broker_transport_options = saved
+        if saved_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = saved_env
 
 
 def _post(client, url="https://outbox.example/"):
