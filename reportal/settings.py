@@ -334,6 +334,11 @@ REPORTAL_HASH_MAX_BYTES = env_int("REPORTAL_HASH_MAX_BYTES", 50 * 1024 * 1024)
 REPORTAL_HASH_MAX_PIXELS = env_int("REPORTAL_HASH_MAX_PIXELS", 100_000_000)
 # "fast" lets the JPEG decoder downscale before PDQ for look-ups (within a few bits); banking is always "exact".
 REPORTAL_HASH_LOOKUP_MODE = env_str("REPORTAL_HASH_LOOKUP_MODE", "fast")
+# Fast mode's smallest short side before PDQ: 512 is fastest; 800 keeps every hash within 8 bits on every
+# corpus measured, at about a third of the speed (bench/README_hashing.md).
+REPORTAL_HASH_FAST_SHORT_SIDE = env_int("REPORTAL_HASH_FAST_SHORT_SIDE", 512)
+if REPORTAL_HASH_FAST_SHORT_SIDE < 64:
+    raise ImproperlyConfigured("REPORTAL_HASH_FAST_SHORT_SIDE must be at least 64 (pixels).")
 if REPORTAL_HASH_LOOKUP_MODE not in ("fast", "exact"):
     raise ImproperlyConfigured("REPORTAL_HASH_LOOKUP_MODE must be fast or exact.")
 REPORTAL_HASH_INDEX_DIR = env_str("REPORTAL_HASH_INDEX_DIR", str(DATA_DIR / "hash-index"))

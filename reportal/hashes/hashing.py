@@ -33,7 +33,8 @@ HashMode = Literal["exact", "fast"]
 SUPPORTED_FORMATS = frozenset({"JPEG", "PNG", "GIF", "WEBP", "BMP"})
 # PDQ hashes below this quality are stored but never used to match (ThreatExchange's threshold too).
 PDQ_MIN_QUALITY = 50
-# Fast mode keeps at least this many pixels on the short side before PDQ's own 64x64 reduction.
+# Fast mode keeps at least this many pixels on the short side before PDQ's own 64x64 reduction
+# (REPORTAL_HASH_FAST_SHORT_SIDE overrides it; bench/README_hashing.md shows the speed/distance trade-off).
 FAST_SHORT_SIDE = 512
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 100_000_000
@@ -163,14 +164,26 @@ def _load(image: Image.Image) -> None:
         ) from None
 
 
-def pdq_of_image(image: Image.Image, *, mode: HashMode = "exact", dihedral: bool = False) -> tuple[list[str], int]:
+def fast_short_side() -> int:
+    try:
+        from django.conf import settings
+
+        return int(getattr(settings, "REPORTAL_HASH_FAST_SHORT_SIDE", 0) or FAST_SHORT_SIDE)
+    except Exception:  # settings not configured (a bare worker process or the bench): the module default
+        return FAST_SHORT_SIDE
+
+
+def pdq_of_image(
+    image: Image.Image, *, mode: HashMode = "exact", dihedral: bool = False, short_side: int | None = None
+) -> tuple[list[str], int]:
     """PDQ hex hash(es) and quality of an opened image; with `dihedral`, all eight variants (original first)."""
     if mode == "fast":
+        side = short_side or fast_short_side()
         if image.format == "JPEG":
             # The decoder scales by 1/2, 1/4 or 1/8 and never below the requested size on either side.
-            image.draft("RGB", (FAST_SHORT_SIDE, FAST_SHORT_SIDE))
+            image.draft("RGB", (side, side))
         _load(image)
-        factor = min(image.size) // FAST_SHORT_SIDE
+        factor = min(image.size) // side
         if factor > 1:
             image = image.reduce(factor)
     else:
@@ -190,13 +203,14 @@ def hash_image_bytes(
     dihedral: bool = False,
     max_bytes: int | None = None,
     max_pixels: int | None = None,
+    short_side: int | None = None,
 ) -> ImageHashes:
     """All signals of one image's bytes, in memory. Raises ImageHashError subclasses for bad input."""
     image = open_image(data, max_bytes=max_bytes, max_pixels=max_pixels)
     fmt = image.format or ""
     width, height = image.size
     try:
-        hexes, quality = pdq_of_image(image, mode=mode, dihedral=dihedral)
+        hexes, quality = pdq_of_image(image, mode=mode, dihedral=dihedral, short_side=short_side)
     finally:
         image.close()
     md5, sha1, sha256 = crypto_hashes(data)
@@ -223,11 +237,13 @@ class HashOutcome:
     error: str = ""
 
 
-def _hash_one(args: tuple[bytes, HashMode, bool, int, int]) -> HashOutcome:
-    data, mode, dihedral, max_bytes, max_pixels = args
+def _hash_one(args: tuple[bytes, HashMode, bool, int, int, int]) -> HashOutcome:
+    data, mode, dihedral, max_bytes, max_pixels, short_side = args
     try:
         return HashOutcome(
-            hash_image_bytes(data, mode=mode, dihedral=dihedral, max_bytes=max_bytes, max_pixels=max_pixels)
+            hash_image_bytes(
+                data, mode=mode, dihedral=dihedral, max_bytes=max_bytes, max_pixels=max_pixels, short_side=short_side
+            )
         )
     except ImageHashError as exc:
         return HashOutcome(None, exc.code, exc.message)
@@ -259,7 +275,8 @@ class HashWorkerPool:
         self, images: Iterable[bytes], *, mode: HashMode = "fast", dihedral: bool = False, chunksize: int = 4
     ) -> list[HashOutcome]:
         max_bytes, max_pixels = _limits(None, None)
-        jobs = [(data, mode, dihedral, max_bytes, max_pixels) for data in images]
+        side = fast_short_side()  # read here: a worker process may not have the settings
+        jobs = [(data, mode, dihedral, max_bytes, max_pixels, side) for data in images]
         if self.workers <= 1 or len(jobs) <= 1:
             return [_hash_one(job) for job in jobs]
         if self._pool is None:

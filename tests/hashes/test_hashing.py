@@ -168,3 +168,12 @@ def test_pixel_cap_from_settings(settings):
         hash_image_bytes(imagegen.encode(IMAGES["shapes"], "PNG"))  # 400 x 300
     settings.REPORTAL_HASH_MAX_PIXELS = 200_000
     assert hash_image_bytes(imagegen.encode(IMAGES["shapes"], "PNG")).width == 400
+
+
+def test_fast_short_side_setting(settings):
+    data = imagegen.encode(imagegen.photo_like(8, 2400, 1800), "JPEG", quality=90)
+    exact = hash_image_bytes(data, mode="exact").pdq
+    settings.REPORTAL_HASH_FAST_SHORT_SIDE = 1800  # no reduction at all: the exact hash
+    assert hash_image_bytes(data, mode="fast").pdq == exact
+    settings.REPORTAL_HASH_FAST_SHORT_SIDE = 256
+    assert hamming_hex(hash_image_bytes(data, mode="fast").pdq, exact) <= 31
