@@ -36,3 +36,13 @@ def _fresh_cache():
     except Exception:  # noqa: BLE001 - the database cache has no table outside tests that use the database
         pass
     yield
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_asked():
+    """Each test starts in the default language, as each request would: no language left over from another test."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
