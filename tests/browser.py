@@ -1,8 +1,8 @@
 """Shared Playwright set-up for browser tests: Debian's Chromium, loopback only.
 
-Use in your tests/<app>/conftest.py (fixtures imported there reach every test module of the folder):
-    from tests.browser import browser, page, page_no_js  # noqa: F401  (shared fixtures)
-and mark the tests `@pytest.mark.browser`. They need `live_server` and a transactional database.
+The fixtures are imported once in tests/conftest.py and reach every test; never import them again in a module
+or a folder conftest (that would start a second Playwright in the same thread, which it refuses).
+Mark the tests `@pytest.mark.browser`. They need `live_server` and a transactional database.
 `compressed_live_server` serves like production (whitenoise with precompressed static files) for size checks.
 """
 

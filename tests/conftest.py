@@ -6,6 +6,10 @@ import pytest
 
 from reportal.celery import app as celery_app
 
+# Browser fixtures are defined once, here: Playwright's sync API allows one running instance per thread, so a
+# session-wide browser must not be redefined by a module or a folder's conftest.
+from tests.browser import browser, compressed_live_server, page, page_no_js  # noqa: F401, E402
+
 
 @pytest.fixture(autouse=True)
 def _loopback_only_settings(settings):
@@ -28,7 +32,7 @@ def _celery_eager():
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit counters and matcher versions live in the cache; Redis (scale-out run) outlives each test's rollback."""
+    """Rate limits and matcher versions live in the cache; Redis (scale-out run) outlives each test's rollback."""
     from django.core.cache import cache
 
     try:

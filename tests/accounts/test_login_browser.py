@@ -9,12 +9,11 @@ import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from reportal.accounts import services
-from tests.browser import browser, page  # noqa: F401  (pytest fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_first_sign_in_with_enrolment_in_a_browser(live_server, page):  # noqa: F811
+def test_first_sign_in_with_enrolment_in_a_browser(live_server, page):
     user, password, _uri, _secret = services.create_staff("browser-ana", "analyst")
     TOTPDevice.objects.filter(user=user).delete()  # as for an account set up in the admin: enrol on first sign-in
     problems: list[str] = []

@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from reportal.hotline.models import ScreenSession
 from reportal.reports.models import ItemStatus, Report, ReportedUrl
-from tests.browser import launch_browser
 from tests.fakes.website import running_website
 
 from .browser_helpers import create_staff_by_command, sign_in
@@ -25,6 +24,16 @@ from .factories import portal
 from .images import drawn_image, page_with_images
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def shipped_schemes(transactional_db):
+    """Earlier transactional tests flush every table, the schemes seeded by migration included: seed them again."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("reportal.hotline.migrations.0002_seed_classification_schemes").seed(apps, None)
 
 # Pixel statistics of an <img> as the browser decoded it: colour spread and sharpness.
 IMAGE_STATS_JS = """(img) => {
@@ -69,9 +78,7 @@ def _report_through_the_portal(url: str) -> ReportedUrl:
     return Report.objects.get(portal__slug="gt").items.get()
 
 
-def test_analyst_assesses_a_reported_page_without_touching_the_site(live_server, test_site):
-    from playwright.sync_api import sync_playwright
-
+def test_analyst_assesses_a_reported_page_without_touching_the_site(live_server, test_site, browser):
     item = _report_through_the_portal(test_site.url("/gallery"))
     ana = create_staff_by_command("ana", "analyst")
     bea = create_staff_by_command("bea", "analyst")
@@ -81,85 +88,85 @@ def test_analyst_assesses_a_reported_page_without_touching_the_site(live_server,
     console_errors: list[str] = []
     failed: list[str] = []
 
-    with sync_playwright() as playwright:
-        browser = launch_browser(playwright)
-        try:
-            ana_page = browser.new_context().new_page()
-            bea_page = browser.new_context().new_page()
-            for page in (ana_page, bea_page):
-                page.set_default_timeout(90_000)  # the test machine is shared and sometimes slow; nothing here is timed
-                page.on("request", lambda request: requested.append(request.url))
-                page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
-                page.on("response", lambda response: response.status >= 400 and failed.append(response.url))
-            sign_in(ana_page, live_server.url, ana, "ana's own long passphrase 1")
-            sign_in(bea_page, live_server.url, bea, "bea's own long passphrase 2")
+    contexts = [browser.new_context(), browser.new_context()]
+    try:
+        ana_page = contexts[0].new_page()
+        bea_page = contexts[1].new_page()
+        for page in (ana_page, bea_page):
+            page.set_default_timeout(90_000)  # the test machine is shared and sometimes slow; nothing here is timed
+            page.on("request", lambda request: requested.append(request.url))
+            page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+            page.on("response", lambda response: response.status >= 400 and failed.append(response.url))
+        sign_in(ana_page, live_server.url, ana, "ana's own long passphrase 1")
+        sign_in(bea_page, live_server.url, bea, "bea's own long passphrase 2")
 
-            # Both see the item in the queue with a Claim button; Ana is first.
-            row = f"tr[data-item='{item.pk}']"
-            assert "Vi esto" not in ana_page.content()
-            bea_page.wait_for_selector(f"{row} button:has-text('Claim')")
-            ana_page.click(f"{row} button:has-text('Claim')")
-            ana_page.wait_for_url(re.compile(rf"/workbench/items/{item.pk}/$"))
-            assert "Vi esto en un foro." in ana_page.content()
+        # Both see the item in the queue with a Claim button; Ana is first.
+        row = f"tr[data-item='{item.pk}']"
+        assert "Vi esto" not in ana_page.content()
+        bea_page.wait_for_selector(f"{row} button:has-text('Claim')")
+        ana_page.click(f"{row} button:has-text('Claim')")
+        ana_page.wait_for_url(re.compile(rf"/workbench/items/{item.pk}/$"))
+        assert "Vi esto en un foro." in ana_page.content()
 
-            # The preview arrives from the app: blurred, greyscale thumbnails; the video is a placeholder only.
-            ana_page.wait_for_selector("#preview figure.wb-thumb img")
-            ana_page.wait_for_function(
-                "() => [...document.querySelectorAll('#preview img')].every(i => i.complete && i.naturalWidth > 0)"
-            )
-            images = ana_page.locator("#preview figure.wb-thumb img")
-            assert images.count() == 3  # two images and the video's poster
-            for index in range(images.count()):
-                assert images.nth(index).get_attribute("src").startswith("data:image/jpeg;base64,")  # inline
-            veiled = [images.nth(i).evaluate(IMAGE_STATS_JS) for i in range(images.count())]
-            assert all(stats["colour"] == 0 for stats in veiled), veiled
-            assert ana_page.locator("video").count() == 0
-            assert "Video (not loaded)" in ana_page.content()
+        # The preview arrives from the app: blurred, greyscale thumbnails; the video is a placeholder only.
+        ana_page.wait_for_selector("#preview figure.wb-thumb img")
+        ana_page.wait_for_function(
+            "() => [...document.querySelectorAll('#preview img')].every(i => i.complete && i.naturalWidth > 0)"
+        )
+        images = ana_page.locator("#preview figure.wb-thumb img")
+        assert images.count() == 3  # two images and the video's poster
+        for index in range(images.count()):
+            assert images.nth(index).get_attribute("src").startswith("data:image/jpeg;base64,")  # inline
+        veiled = [images.nth(i).evaluate(IMAGE_STATS_JS) for i in range(images.count())]
+        assert all(stats["colour"] == 0 for stats in veiled), veiled
+        assert ana_page.locator("video").count() == 0
+        assert "Video (not loaded)" in ana_page.content()
 
-            # Bea's Claim button is stale now: the server refuses her.
-            bea_page.click(f"{row} button:has-text('Claim')")
-            bea_page.wait_for_url(re.compile(rf"/workbench/items/{item.pk}/$"))
-            assert "ana is assessing this item until" in bea_page.content()
-            assert bea_page.locator("#assessment-form").count() == 0
+        # Bea's Claim button is stale now: the server refuses her.
+        bea_page.click(f"{row} button:has-text('Claim')")
+        bea_page.wait_for_url(re.compile(rf"/workbench/items/{item.pk}/$"))
+        assert "ana is assessing this item until" in bea_page.content()
+        assert bea_page.locator("#assessment-form").count() == 0
 
-            # An hour on assessment screens without a break: the heartbeat brings the reminder, no reload needed.
-            assert ana_page.locator("#wellbeing p").count() == 0
-            now = timezone.now()
-            ScreenSession.objects.create(
-                user=get_user_model().objects.get(username="ana"),
-                day=timezone.localdate(now),
-                opened_at=now - timedelta(minutes=60),
-                last_seen_at=now,
-                closed_at=now,
-            )
-            ana_page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
-            ana_page.wait_for_selector("#wellbeing .wb-reminder")
-            assert "without a break" in ana_page.locator("#wellbeing").inner_text()
+        # An hour on assessment screens without a break: the heartbeat brings the reminder, no reload needed.
+        assert ana_page.locator("#wellbeing p").count() == 0
+        now = timezone.now()
+        ScreenSession.objects.create(
+            user=get_user_model().objects.get(username="ana"),
+            day=timezone.localdate(now),
+            opened_at=now - timedelta(minutes=60),
+            last_seen_at=now,
+            closed_at=now,
+        )
+        ana_page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
+        ana_page.wait_for_selector("#wellbeing .wb-reminder")
+        assert "without a break" in ana_page.locator("#wellbeing").inner_text()
 
-            # Ana reveals the first thumbnail: colour and sharp.
-            first = ana_page.locator("#preview figure.wb-thumb").first
-            first.locator("button.wb-reveal").click()
-            ana_page.wait_for_selector("#preview figure.wb-revealed img")
-            ana_page.wait_for_function(
-                "() => { const i = document.querySelector('#preview figure.wb-revealed img');"
-                " return i && i.complete && i.naturalWidth > 0; }"
-            )
-            revealed = ana_page.locator("#preview figure.wb-revealed img").evaluate(IMAGE_STATS_JS)
-            assert revealed["colour"] > 40
-            assert revealed["edges"] > 2 * veiled[0]["edges"]
+        # Ana reveals the first thumbnail: colour and sharp.
+        first = ana_page.locator("#preview figure.wb-thumb").first
+        first.locator("button.wb-reveal").click()
+        ana_page.wait_for_selector("#preview figure.wb-revealed img")
+        ana_page.wait_for_function(
+            "() => { const i = document.querySelector('#preview figure.wb-revealed img');"
+            " return i && i.complete && i.naturalWidth > 0; }"
+        )
+        revealed = ana_page.locator("#preview figure.wb-revealed img").evaluate(IMAGE_STATS_JS)
+        assert revealed["colour"] > 40
+        assert revealed["edges"] > 2 * veiled[0]["edges"]
 
-            # Classify with the keyboard-friendly form; the item leaves the queue.
-            ana_page.keyboard.press("1")
-            assert ana_page.locator("input[name=outcome][value=actionable]").is_checked()
-            ana_page.check("input[name=c_legal_assessment][value=baseline]")
-            ana_page.check("input[name=c_content_type][value=photo]")
-            ana_page.check("input[name=c_site_type][value=image_host]")
-            ana_page.click("button:has-text('Save decision')")
-            ana_page.wait_for_url(re.compile(r"/workbench/$"))
-            assert f"Item {item.pk} saved as" in ana_page.content()
-            assert ana_page.locator(row).count() == 0
-        finally:
-            browser.close()
+        # Classify with the keyboard-friendly form; the item leaves the queue.
+        ana_page.keyboard.press("1")
+        assert ana_page.locator("input[name=outcome][value=actionable]").is_checked()
+        ana_page.check("input[name=c_legal_assessment][value=baseline]")
+        ana_page.check("input[name=c_content_type][value=photo]")
+        ana_page.check("input[name=c_site_type][value=image_host]")
+        ana_page.click("button:has-text('Save decision')")
+        ana_page.wait_for_url(re.compile(r"/workbench/$"))
+        assert f"Item {item.pk} saved as" in ana_page.content()
+        assert ana_page.locator(row).count() == 0
+    finally:
+        for context in contexts:
+            context.close()
 
     item.refresh_from_db()
     assert item.status in (ItemStatus.ACTIONABLE, ItemStatus.ACTION_TAKEN)  # the actions stage may already have acted

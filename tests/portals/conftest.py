@@ -8,7 +8,6 @@ from html.parser import HTMLParser
 import pytest
 
 from reportal.portals.demo import load_demo_portals
-from tests.browser import browser, compressed_live_server, page, page_no_js  # noqa: F401  (shared fixtures)
 
 
 @pytest.fixture
