@@ -227,6 +227,7 @@ TIME_ZONE = "UTC"
 # --- Static files ---------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise expects it, collected or not
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -258,6 +259,7 @@ LOGGING = {
         # The request loggers can print request objects; keep them to warnings without addresses.
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
+        "axes": {"level": "WARNING"},  # its start-up banner on every command is noise
     },
 }
 
