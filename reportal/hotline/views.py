@@ -284,7 +284,8 @@ def reveal(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
-@access.require_staff(*ASSESSORS)
+# background: an open, unattended screen must still reach the idle sign-out.
+@access.require_staff(*ASSESSORS, background=True)
 def heartbeat(request: HttpRequest) -> HttpResponse:
     try:
         session_id = int(request.POST.get("session", ""))
