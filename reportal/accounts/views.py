@@ -123,6 +123,16 @@ def login_view(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/login.html", {"form": form, "next": _next_url(request)})
 
 
+def _user_past_second_factor(request: HttpRequest) -> tuple[Any, HttpResponse | None]:
+    """The user for the steps after the second factor, or the sign-in step they still have to take."""
+    user = _pending_user(request)
+    if user is None:
+        return None, _with_next(request, "accounts:login")
+    if not access.second_factor_verified(user):
+        return None, _with_next(request, "accounts:verify")
+    return user, None
+
+
 def _pending_user(request: HttpRequest) -> Any | None:
     """The user between the password and the second factor (or a signed-in user still without one)."""
     if request.user.is_authenticated:
@@ -278,11 +288,9 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def recovery_codes_view(request: HttpRequest) -> HttpResponse:
     """Recovery codes are made and shown once: on first sign-in, or when the user asks for new ones."""
-    user = _pending_user(request)
-    if user is None:
-        return _with_next(request, "accounts:login")
-    if not access.second_factor_verified(user):
-        return _with_next(request, "accounts:verify")
+    user, detour = _user_past_second_factor(request)
+    if detour is not None:
+        return detour
     profile = user.staff_profile
     codes: list[str] = []
     if request.method == "POST" or not services.has_recovery_codes(user):
@@ -300,11 +308,9 @@ def recovery_codes_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def password_change_view(request: HttpRequest) -> HttpResponse:
-    user = _pending_user(request)
-    if user is None:
-        return _with_next(request, "accounts:login")
-    if not access.second_factor_verified(user):
-        return _with_next(request, "accounts:verify")
+    user, detour = _user_past_second_factor(request)
+    if detour is not None:
+        return detour
     profile = user.staff_profile
     form = NewPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
