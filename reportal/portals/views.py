@@ -27,7 +27,6 @@ from reportal.portals.forms import INITIAL_URL_INPUTS, MAX_URLS, ReportForm, Sta
 from reportal.portals.languages import is_rtl, native_name, negotiate
 from reportal.portals.models import Portal
 from reportal.reports import services as intake
-from reportal.reports.canonical import InvalidUrl, canonicalize
 
 # The page names a language switch and the redirects know about.
 PAGES = ("landing", "report", "status", "privacy")
@@ -224,14 +223,8 @@ def report(request: HttpRequest, slug: str, lang: str) -> HttpResponse:
 
 
 def _address_problems(form: ReportForm) -> dict[int, str]:
-    """Per input, why an address cannot be reported (the intake's own canonicaliser, so the messages match)."""
-    problems: dict[int, str] = {}
-    for index, value in form.filled_urls():
-        try:
-            canonicalize(value)
-        except InvalidUrl as exc:
-            problems[index] = str(exc.message)
-    return problems
+    """Per input, why an address cannot be reported, in the intake's own words."""
+    return intake.address_problems(form.filled_urls())
 
 
 def _unvalidated(form: ReportForm) -> ReportForm:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -104,6 +105,18 @@ def submit_report(
         for raw, c in zip(submitted, canonical, strict=True)
     ]
     return SubmissionResult(reference=reference, report_id=report_id, addresses=addresses)
+
+
+def address_problems(addresses: Iterable[tuple[int, str]]) -> dict[int, str]:
+    """For (position, address) pairs, why each address that cannot be reported is refused: intake's own messages,
+    so a form can show them beside every field's errors before anything is submitted."""
+    problems: dict[int, str] = {}
+    for position, raw in addresses:
+        try:
+            canonicalize(raw)
+        except InvalidUrl as exc:
+            problems[position] = str(exc.message)
+    return problems
 
 
 def report_status(reference: str) -> str | None:
