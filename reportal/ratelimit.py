@@ -5,6 +5,10 @@ UTC date, so the key rotates daily and the raw address is neither stored nor log
 with Redis (REDIS_URL) in the cache through its atomic INCR, otherwise in a small table through an atomic
 UPDATE ... SET count = count + 1, which is correct across any number of gunicorn workers on SQLite and PostgreSQL.
 
+When Redis is unreachable the limits degrade open but bounded: each process counts in its own memory (so a
+client gets at most the limit per process and window) and tries Redis again after a short pause. Refusing every
+report while the cache is down would turn a cache outage into an outage of the portal.
+
 Rules are strings such as "20/h", "5/m", "100/10m", "1000/d" or "off".
 """
 
@@ -12,8 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import random
 import re
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -24,6 +31,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _RULE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(s|m|h|d)\s*$", re.IGNORECASE)
@@ -127,14 +136,65 @@ def _consume(key: str, rule: RateLimit) -> int:
     start, expires_at = _window(rule, now)
     window_key = f"rl:{key}:{rule.seconds}:{start}"
     if _uses_redis():
-        timeout = max(1, int((expires_at - now).total_seconds()) + 1)
-        cache.add(window_key, 0, timeout=timeout)
+        if _fallback.cache_down():
+            return _fallback.consume(window_key, expires_at.timestamp())
         try:
-            return int(cache.incr(window_key))
-        except ValueError:  # expired between add and incr
-            cache.add(window_key, 1, timeout=timeout)
-            return 1
+            return _consume_in_cache(window_key, expires_at, now)
+        except Exception as exc:  # noqa: BLE001 - redis-py raises ConnectionError, TimeoutError, OSError, ...
+            _fallback.cache_failed(exc)
+            return _fallback.consume(window_key, expires_at.timestamp())
     return _consume_in_table(window_key, expires_at, now)
+
+
+def _consume_in_cache(window_key: str, expires_at: datetime, now: datetime) -> int:
+    timeout = max(1, int((expires_at - now).total_seconds()) + 1)
+    cache.add(window_key, 0, timeout=timeout)
+    try:
+        return int(cache.incr(window_key))
+    except ValueError:  # expired between add and incr
+        cache.add(window_key, 1, timeout=timeout)
+        return 1
+
+
+class _InProcessCounters:
+    """Fixed-window counters in this process's memory, used only while the shared cache is unreachable."""
+
+    RETRY_SECONDS = 5.0  # how long to count locally before asking the cache again
+    MAX_KEYS = 100_000  # bounded memory: about 10 MB of keys at most, whatever a flood of clients does
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[str, tuple[int, float]] = {}
+        self._down_until = 0.0
+        self._last_warning = 0.0
+
+    def cache_down(self) -> bool:
+        return time.monotonic() < self._down_until
+
+    def cache_failed(self, exc: Exception) -> None:
+        now = time.monotonic()
+        self._down_until = now + self.RETRY_SECONDS
+        if now - self._last_warning > 60:
+            self._last_warning = now
+            logger.warning(
+                "Rate limits: the cache is unreachable (%s); counting in this process until it is back. "
+                "Check REDIS_URL and that Redis runs (reportal doctor).",
+                type(exc).__name__,
+            )
+
+    def consume(self, window_key: str, expires_at: float) -> int:
+        wall = time.time()
+        with self._lock:
+            if len(self._counts) >= self.MAX_KEYS:
+                self._counts = {k: v for k, v in self._counts.items() if v[1] > wall}
+                if len(self._counts) >= self.MAX_KEYS:  # all live: forget the oldest half rather than grow
+                    self._counts = dict(list(self._counts.items())[self.MAX_KEYS // 2 :])
+            count, _expiry = self._counts.get(window_key, (0, expires_at))
+            self._counts[window_key] = (count + 1, expires_at)
+            return count + 1
+
+
+_fallback = _InProcessCounters()
 
 
 def _uses_redis() -> bool:

@@ -126,7 +126,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache (rate limits, matcher coordination) ------------------------------------------------------
 _redis_url = env_str("REDIS_URL", "")
 if _redis_url:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}}
+    # Short socket timeouts: a stopped or stalled Redis must not hold requests (rate limits then count in-process).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_url,
+            "OPTIONS": {
+                "socket_connect_timeout": env_float("REDIS_CONNECT_TIMEOUT", 1.0),
+                "socket_timeout": env_float("REDIS_SOCKET_TIMEOUT", 2.0),
+            },
+        }
+    }
 else:
     CACHES = {
         "default": {

@@ -9,7 +9,7 @@ from reportal.celery import app as celery_app
 # Browser fixtures are defined once, here: Playwright's sync API allows one running instance per thread, so a
 # session-wide browser must not be redefined by a module or a folder's conftest.
 from tests.browser import browser, compressed_live_server, page, page_no_js  # noqa: F401, E402
-from tests.fakes.redis_server import redis_cache  # noqa: F401, E402
+from tests.fakes.redis_server import private_redis, redis_cache  # noqa: F401, E402
 
 
 @pytest.fixture(autouse=True)
