@@ -198,7 +198,7 @@ _fallback = _InProcessCounters()
 
 
 def _uses_redis() -> bool:
-    return "redis" in settings.CACHES.get("default", {}).get("BACKEND", "").lower()
+    return "redis" in str(settings.CACHES.get("default", {}).get("BACKEND", "")).lower()
 
 
 def _consume_in_table(window_key: str, expires_at: datetime, now: datetime) -> int:
