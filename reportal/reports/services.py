@@ -9,14 +9,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Count, F, Min
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -311,3 +313,98 @@ def _create_items(missing: list[CanonicalUrl], portal: Portal, now) -> dict[str,
         else:
             raise RuntimeError(f"Could not create or join the queue item for {c.url}")
     return created
+
+
+# --- For statistics (reportal.stats) --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemSnapshot:
+    """A queue item as the figures see it: where and when it was first reported, through which channel."""
+
+    item_id: int
+    portal_id: int
+    first_reported_at: datetime
+    status: str
+    source: str  # the channel of the item's earliest report ('' when no report is linked)
+    canonical_url: str
+    host: str
+
+
+def item_snapshots(item_ids: Iterable[int]) -> list[ItemSnapshot]:
+    """Snapshots of these items (missing ids are left out), in id order."""
+    ids = list(item_ids)
+    rows = ReportedUrl.objects.filter(pk__in=ids).order_by("pk")
+    sources: dict[int, str] = {}
+    # Earliest report first, so the first source seen per item is the channel that brought it in.
+    links = ReportUrl.objects.filter(item_id__in=ids).order_by("item_id", "report__created_at", "report_id")
+    for item_id, source in links.values_list("item_id", "report__source"):
+        sources.setdefault(item_id, source)
+    return [
+        ItemSnapshot(
+            item_id=pk,
+            portal_id=portal_id,
+            first_reported_at=first,
+            status=status,
+            source=sources.get(pk, ""),
+            canonical_url=url,
+            host=host,
+        )
+        for pk, portal_id, first, status, url, host in rows.values_list(
+            "pk", "portal_id", "first_reported_at", "status", "canonical_url", "host"
+        )
+    ]
+
+
+def first_reached(item_ids: Iterable[int], status: str) -> dict[int, datetime]:
+    """When each of these items first reached `status` (from its status history); items that never did are absent."""
+    rows = (
+        ItemEvent.objects.filter(item_id__in=list(item_ids), to_status=status)
+        .values("item_id")
+        .annotate(first=Min("at"))
+        .values_list("item_id", "first")
+    )
+    return dict(rows)
+
+
+def item_id_batches(size: int = 2000) -> Iterator[list[int]]:
+    """Every item id, ascending, in lists of `size` (keyset paging: no offset scans on large tables)."""
+    last = 0
+    while True:
+        ids = list(ReportedUrl.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:size])
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def item_count() -> int:
+    return ReportedUrl.objects.count()
+
+
+def report_counts(
+    *, portal_id: int | None = None, since: datetime | None = None, until: datetime | None = None
+) -> list[tuple[int, date, str, int]]:
+    """(portal id, UTC day, source, reports received) for reports made in [since, until)."""
+    reports = Report.objects.all()
+    if portal_id is not None:
+        reports = reports.filter(portal_id=portal_id)
+    if since is not None:
+        reports = reports.filter(created_at__gte=since)
+    if until is not None:
+        reports = reports.filter(created_at__lt=until)
+    rows = (
+        reports.annotate(day=TruncDate("created_at", tzinfo=UTC))
+        .values("portal_id", "day", "source")
+        .annotate(n=Count("pk"))
+        .values_list("portal_id", "day", "source", "n")
+    )
+    return [(p, d, s, n) for p, d, s, n in rows]
+
+
+def report_days(report_ids: Iterable[int]) -> set[tuple[int, date]]:
+    """The (portal id, UTC day) of each of these reports."""
+    return {
+        (portal_id, created.astimezone(UTC).date())
+        for portal_id, created in Report.objects.filter(pk__in=list(report_ids)).values_list("portal_id", "created_at")
+    }
