@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 
 from reportal.actions.removal import RemovalStat, time_to_removal, time_to_removal_stats
 
-__all__ = ["RemovalStat", "act_on_item", "case_of", "on_actionable", "time_to_removal", "time_to_removal_stats"]
+__all__ = [
+    "RemovalStat",
+    "Takedown",
+    "act_on_item",
+    "case_of",
+    "items_with_notices_sent_since",
+    "on_actionable",
+    "takedowns",
+    "time_to_removal",
+    "time_to_removal_stats",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -84,3 +97,52 @@ def act_on_item(item_id: int) -> list[int]:
         monitoring.start(item, baseline=baseline if baseline.get("status") == 200 else {})
         change_status(item, ItemStatus.ACTION_TAKEN, reason="notice and referral prepared")
     return [n.pk for n in created]
+
+
+@dataclass(frozen=True)
+class Takedown:
+    """What the takedown of one item achieved, for the figures: notices sent, and the standing removal."""
+
+    item_id: int
+    notices_sent: list[tuple[str, datetime]] = field(default_factory=list)  # (kind, sent at), oldest first
+    removed_at: datetime | None = None
+    removal_seconds: int | None = None
+    removal_country: str = ""
+
+
+def takedowns(item_ids: Iterable[int]) -> dict[int, Takedown]:
+    """Notices sent and the standing (not superseded) removal of each of these items; items with neither are absent."""
+    from reportal.actions.models import DeliveryState, Notice, Removal
+
+    ids = list(item_ids)
+    sent: dict[int, list[tuple[str, datetime]]] = {}
+    notices = Notice.objects.filter(item_id__in=ids, state=DeliveryState.SENT, sent_at__isnull=False)
+    for item_id, kind, sent_at in notices.order_by("item_id", "sent_at", "pk").values_list(
+        "item_id", "kind", "sent_at"
+    ):
+        sent.setdefault(item_id, []).append((kind, sent_at))
+    removals: dict[int, tuple[datetime, int, str]] = {}
+    rows = Removal.objects.filter(item_id__in=ids, superseded=False).order_by("item_id", "removed_at", "pk")
+    for item_id, removed_at, seconds, country in rows.values_list(
+        "item_id", "removed_at", "seconds", "hosting_country"
+    ):
+        removals[item_id] = (removed_at, seconds, country)  # the latest standing removal wins
+    found: dict[int, Takedown] = {}
+    for item_id in set(sent) | set(removals):
+        removal = removals.get(item_id)
+        found[item_id] = Takedown(
+            item_id=item_id,
+            notices_sent=sent.get(item_id, []),
+            removed_at=removal[0] if removal else None,
+            removal_seconds=removal[1] if removal else None,
+            removal_country=removal[2] if removal else "",
+        )
+    return found
+
+
+def items_with_notices_sent_since(since: datetime) -> list[int]:
+    """Items with a notice sent at or after `since` (the figures count notices when they are sent)."""
+    from reportal.actions.models import DeliveryState, Notice
+
+    rows = Notice.objects.filter(state=DeliveryState.SENT, sent_at__gte=since).values_list("item_id", flat=True)
+    return sorted(set(rows))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -214,3 +215,17 @@ def describe(result: TraceResult | Trace) -> str:
     for error in errors:
         lines.append(_("Problem: %(error)s") % {"error": error})
     return "\n".join(lines)
+
+
+def hosting_countries(item_ids: Iterable[int]) -> dict[int, str]:
+    """The hosting country of each item's latest trace that found one; items never located are absent."""
+    rows = (
+        Trace.objects.filter(item_id__in=list(item_ids))
+        .exclude(hosting_country="")
+        .order_by("item_id", "-at", "-pk")
+        .values_list("item_id", "hosting_country")
+    )
+    found: dict[int, str] = {}
+    for item_id, country in rows:
+        found.setdefault(item_id, country)
+    return found
