@@ -429,12 +429,39 @@ def build_index(*, settle_seconds: float = BUILD_SETTLE_SECONDS, progress: Any =
     return summary
 
 
+# An index file that no build records, older than this, was left by a process killed between writing it and
+# recording it (a build of 10M hashes takes seconds); younger ones may belong to a build still under way.
+STRAY_INDEX_GRACE_SECONDS = 3600
+
+
 def _prune_old_builds(keep: int) -> None:
     for signal_type in SIGNAL_TYPES:
         old = list(IndexBuild.objects.filter(signal_type=signal_type).order_by("-id")[keep:])
         for build in old:
             Path(build.path).unlink(missing_ok=True)
             build.delete()
+    prune_stray_index_files()
+
+
+def prune_stray_index_files() -> int:
+    """Delete index files (and temporary files) in the index folder that no build records and that are older
+    than the grace period; returns how many went."""
+    recorded = {Path(p).name for p in IndexBuild.objects.values_list("path", flat=True)}
+    stray_before = time.time() - STRAY_INDEX_GRACE_SECONDS
+    removed = 0
+    for path in index_dir().iterdir():
+        is_index = path.suffix == ".idx" and path.name not in recorded
+        is_temporary = path.name.startswith(".") and path.suffix == ".tmp"
+        if not (is_index or is_temporary):
+            continue
+        try:
+            if path.stat().st_mtime > stray_before:
+                continue
+        except FileNotFoundError:
+            continue
+        path.unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
 def _aware(ts: float) -> Any:

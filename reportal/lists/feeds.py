@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,19 +109,36 @@ def _render(
         tmp.unlink(missing_ok=True)
 
 
+# A temporary file older than this was left by a process killed while rendering (a render of 1M entries takes
+# seconds), so it can go; younger ones may still be written by another process.
+STRAY_GRACE_SECONDS = 3600
+
+
 def prune(keep_versions: int = 4) -> int:
-    """Delete cached files of versions older than the latest few; returns how many files went."""
+    """Delete cached files of versions older than the latest few, and temporary files that a killed render left
+    behind; returns how many files went."""
     keep: set[str] = set()
     for kind in (ListKind.URLS, ListKind.KEYWORDS):
         for pub in Publication.objects.filter(kind=kind).order_by("-version")[:keep_versions]:
             keep.add(f"{kind}-v{pub.version}-{pub.token}-")
     removed = 0
+    stray_before = time.time() - STRAY_GRACE_SECONDS
     for path in cache_dir().iterdir():
-        if path.name.startswith(".") or any(path.name.startswith(prefix) for prefix in keep):
+        if path.name.startswith("."):
+            if not path.name.startswith(".render-") or _mtime(path) > stray_before:
+                continue
+        elif any(path.name.startswith(prefix) for prefix in keep):
             continue
         path.unlink(missing_ok=True)
         removed += 1
     return removed
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:  # renamed or removed by the process that wrote it
+        return time.time()
 
 
 def warm(kind: str) -> list[Feed]:
