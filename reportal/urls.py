@@ -2,11 +2,11 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from reportal.api import api
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("staff/", include("reportal.accounts.urls")),
@@ -20,4 +20,4 @@ urlpatterns = [
 if settings.REPORTAL_BENCH_BARE_VIEW:  # bench/load_reports.py: the framework's ceiling beside the intake
     from reportal.reports.bench_views import urlpatterns as bench_urlpatterns
 
-    urlpatterns = bench_urlpatterns + urlpatterns
+    urlpatterns = [*bench_urlpatterns, *urlpatterns]

@@ -14,7 +14,7 @@ class StaffProfileForm(forms.ModelForm):
         fields = ["role", "portals", "blur_default", "greyscale_default", "disabled"]
 
     def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("role") == Role.PARTNER and not data.get("portals"):
             raise forms.ValidationError(_("A partner viewer needs at least one portal: choose the portals they read."))
         return data

@@ -17,6 +17,7 @@ from django.contrib.auth import authenticate, get_user_model, update_session_aut
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -135,6 +136,7 @@ def _user_past_second_factor(request: HttpRequest) -> tuple[Any, HttpResponse | 
 
 def _pending_user(request: HttpRequest) -> Any | None:
     """The user between the password and the second factor (or a signed-in user still without one)."""
+    user: Any
     if request.user.is_authenticated:
         user = request.user
     else:
@@ -142,7 +144,7 @@ def _pending_user(request: HttpRequest) -> Any | None:
         if not isinstance(pending, dict) or time.time() - float(pending.get("at", 0)) > PENDING_SECONDS:
             request.session.pop(PENDING_KEY, None)
             return None
-        user = get_user_model().objects.filter(pk=pending.get("id")).first()
+        user = get_user_model()._default_manager.filter(pk=pending["id"]).first() if "id" in pending else None
         if user is None:
             return None
         user.backend = pending.get("backend")
@@ -345,6 +347,8 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def account_view(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:  # require_staff let only signed-in staff through
+        raise PermissionDenied
     profile = request.user.staff_profile
     form = ViewingDefaultsForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():

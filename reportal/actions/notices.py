@@ -227,7 +227,8 @@ def render(notice: Notice) -> None:
     """Write subject, body and XARF report into the notice, in its language."""
     language = routing.notice_language(notice.language)
     with translation.override(language):
-        text = render_to_string(f"actions/notices/{language}/{_TEMPLATE[notice.kind]}.txt", _context(notice))
+        template = _TEMPLATE[NoticeKind(notice.kind)]
+        text = render_to_string(f"actions/notices/{language}/{template}.txt", _context(notice))
     first, _sep, body = text.lstrip().partition("\n")
     notice.subject = first.removeprefix("Subject:").strip()[:300]
     notice.body = body.strip() + "\n"

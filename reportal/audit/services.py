@@ -67,7 +67,7 @@ def record(actor: Any, action: str, obj: Any = None, *, portal_id: int | None = 
         head = _head_for_update()
         seq = head.seq + 1
         at = timezone.now()
-        fields = {
+        fields: dict[str, Any] = {
             "seq": seq,
             "at": at,
             "actor_id": actor_id,

@@ -59,7 +59,7 @@ def match_batch(request: HttpRequest, payload: MatchRequest) -> MatchResponse:
 
     Disabled entries and switched-off banks never match; a hash added to a bank matches on the next call.
     """
-    if rate_limited(request, request.auth):
+    if rate_limited(request, getattr(request, "auth", None)):
         raise HttpError(429, _("Too many requests for this key. Wait a minute and try again."))
     if not payload.signals:
         raise HttpError(400, _("Send at least one signal."))

@@ -149,7 +149,7 @@ def bytes_from_form(request: HttpRequest) -> bytes | JsonResponse:
     field_name = next(iter(request.FILES))
     if field_name != PHOTO:
         return error(_("no such content_type: '%(name)s'") % {"name": field_name[:50]}, 400)
-    upload = request.FILES[field_name]
+    upload = request.FILES.getlist(field_name)[0]
     if upload.size and upload.size > settings.REPORTAL_HASH_MAX_BYTES:
         return error(_("Content too large"), 413)
     return upload.read()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 
@@ -60,7 +60,7 @@ def add_confirmed_images(
 
 def hash_bytes(data: bytes, *, mode: HashMode | None = None, dihedral: bool = False) -> ImageHashes:
     """The signals of one image (raises reportal.hashes.hashing.ImageHashError for bad input)."""
-    return hash_image_bytes(data, mode=mode or settings.REPORTAL_HASH_LOOKUP_MODE, dihedral=dihedral)
+    return hash_image_bytes(data, mode=mode or cast(HashMode, settings.REPORTAL_HASH_LOOKUP_MODE), dihedral=dihedral)
 
 
 def lookup_hashes(hashes: ImageHashes, *, banks: list[str] | None = None) -> list[Match]:

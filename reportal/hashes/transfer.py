@@ -254,7 +254,9 @@ def bank_services_enabled_q() -> Any:
     return enabled_content_q()
 
 
-def export_bank(bank: Bank, out: IO[str], *, file_format: str = "jsonl", include_disabled: bool = False) -> int:
+def export_bank(
+    bank: Bank, out: IO[str] | io.TextIOBase, *, file_format: str = "jsonl", include_disabled: bool = False
+) -> int:
     """Write the bank's entries to `out`; returns the number of lines written (header excluded)."""
     if file_format not in FORMATS:
         raise ImportFileError(_("Unknown format %(format)s. Use csv, jsonl or local_file.") % {"format": file_format})

@@ -47,7 +47,8 @@ def claim_state(item: ReportedUrl, now: datetime | None = None) -> ClaimState:
     claim = Claim.objects.filter(item=item).filter(_live(now)).select_related("claimed_by").first()
     if claim is None:
         return ClaimState(None, "", None)
-    return ClaimState(claim.claimed_by_id, claim.claimed_by.get_username(), claim.expires_at)
+    holder = claim.claimed_by.get_username() if claim.claimed_by is not None else ""
+    return ClaimState(claim.claimed_by_id, holder, claim.expires_at)
 
 
 def claim_item(item: ReportedUrl, user: Any) -> ClaimState:

@@ -182,7 +182,7 @@ def assess(request: HttpRequest, item_id: int) -> HttpResponse:
     if not claims.holds_claim(item, request.user):
         # Without a claim the page shows no form, so the reason goes where the page shows it.
         for message in form.non_field_errors():
-            messages.error(request, message)
+            messages.error(request, str(message))
         return HttpResponseRedirect(reverse("hotline:item", args=[item.pk]))
     context = _item_context(request, item, form=form)
     return render(request, "hotline/item.html", context, status=400)
@@ -292,7 +292,7 @@ def heartbeat(request: HttpRequest) -> HttpResponse:
     except ValueError:
         return JsonResponse({"error": _("The heartbeat names no screen session.")}, status=400)
     session = wellbeing.heartbeat(request.user, session_id)
-    if session is not None and session.item_id is not None:
+    if session is not None and session.item is not None:
         claims.extend_claim(session.item, request.user)  # an open screen keeps its claim; a closed tab lets it lapse
     status = wellbeing.wellbeing(request.user)
     payload: dict[str, Any] = status.as_dict() | {"session": session.pk if session else None}

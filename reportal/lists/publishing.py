@@ -36,11 +36,13 @@ def has_changes(kind: str) -> bool:
 
 
 def _pending_additions(kind: str) -> QuerySet:
-    return model_for(kind).objects.filter(active=True, added_version__isnull=True)
+    return model_for(kind)._default_manager.filter(active=True, added_version__isnull=True)
 
 
 def _pending_removals(kind: str) -> QuerySet:
-    return model_for(kind).objects.filter(active=False, removed_version__isnull=True, added_version__isnull=False)
+    return model_for(kind)._default_manager.filter(
+        active=False, removed_version__isnull=True, added_version__isnull=False
+    )
 
 
 def publish(kind: str = ListKind.URLS, *, trigger: str = "manual", only_if_changed: bool = False) -> Publication | None:
@@ -83,7 +85,7 @@ def rows_at(kind: str, version: int) -> QuerySet:
     """Every row on the list at `version` (version 0 is the empty list)."""
     return (
         model_for(kind)
-        .objects.filter(added_version__lte=version)
+        ._default_manager.filter(added_version__lte=version)
         .filter(Q(removed_version__isnull=True) | Q(removed_version__gt=version))
         .order_by("pk")
     )
@@ -93,7 +95,7 @@ def rows_added(kind: str, since: int, version: int) -> QuerySet:
     """Rows on the list at `version` that were not on it at `since`."""
     return (
         model_for(kind)
-        .objects.filter(added_version__gt=since, added_version__lte=version)
+        ._default_manager.filter(added_version__gt=since, added_version__lte=version)
         .filter(Q(removed_version__isnull=True) | Q(removed_version__gt=version))
         .order_by("pk")
     )
@@ -103,6 +105,6 @@ def rows_removed(kind: str, since: int, version: int) -> QuerySet:
     """Rows on the list at `since` that are no longer on it at `version`."""
     return (
         model_for(kind)
-        .objects.filter(removed_version__gt=since, removed_version__lte=version, added_version__lte=since)
+        ._default_manager.filter(removed_version__gt=since, removed_version__lte=version, added_version__lte=since)
         .order_by("pk")
     )

@@ -229,7 +229,7 @@ def _address_problems(form: ReportForm) -> dict[int, str]:
 
 def _unvalidated(form: ReportForm) -> ReportForm:
     """A bound form that shows what was typed without running validation (so no error messages yet)."""
-    form._errors = ErrorDict()  # display reads errors only; cleaned_data is not needed to re-show typed values
+    form._errors = ErrorDict()  # type: ignore[attr-defined]  # display reads errors only; cleaned_data is not needed to re-show typed values
     return form
 
 

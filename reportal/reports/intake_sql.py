@@ -44,7 +44,9 @@ def _values(obj: Model, fields: Sequence[Field]) -> list[Any]:
     return [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
 
 
-def _q(name: str) -> str:
+def _q(name: str | None) -> str:
+    if name is None:  # a concrete field always has a column; None would be a model definition error
+        raise ValueError("A field without a database column cannot be inserted.")
     return connection.ops.quote_name(name)
 
 
