@@ -144,6 +144,8 @@ def demo_portal_files() -> list[dict[str, Any]]:
             "languages": bz_langs,
             "brand_colour": "#7a1f2b",
             "logo_text": "Report It BZ",
+            "display_name_by_language": {"es": "Denuncie Belice"},
+            "logo_text_by_language": {"es": "Denuncie BZ"},
             "active": True,
             "privacy_text": _texts(bz_langs, _PRIVACY),
             "legal_text": _texts(bz_langs, _legal(_OTHER | {"es": "Belice", "en": "Belize"})),
@@ -174,6 +176,13 @@ def demo_portal_files() -> list[dict[str, Any]]:
             "languages": global_langs,
             "brand_colour": "#24456e",
             "logo_text": "Report Abuse",
+            "display_name_by_language": {
+                "fr": "Signaler les abus en ligne",
+                "es": "Denunciar el abuso en línea",
+                "pt": "Denunciar abusos online",
+                "ar": "الإبلاغ عن الإساءة على الإنترنت",
+            },
+            "logo_text_by_language": {"fr": "Signaler", "es": "Denunciar", "pt": "Denunciar", "ar": "أبلِغ"},
             "active": True,
             "privacy_text": _texts(global_langs, _PRIVACY),
             "legal_text": _texts(

@@ -66,13 +66,6 @@ class ReportForm(forms.Form):
         max_length=254,
         error_messages={"invalid": _("Enter an e-mail address such as name@example.com, or leave this empty.")},
     )
-    no_images = forms.BooleanField(
-        label=_("I am sending only addresses and words, no images or videos."),
-        required=True,
-        error_messages={
-            "required": _("Tick this box to confirm that you are not sending any images or videos."),
-        },
-    )
 
     def url_values(self) -> list[str]:
         """What the reporter typed in the address inputs, in order, blanks included."""

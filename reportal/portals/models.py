@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from reportal.portals.languages import available_languages
+
 # Path prefixes that belong to the platform, not to a portal.
 RESERVED_SLUGS = frozenset(
     {"admin", "api", "staff", "workbench", "static", "media", "h", "m", "c", "lists", "hashes", "stats", "healthz"}
@@ -26,7 +28,7 @@ def validate_colour(value: str) -> None:
 
 
 def validate_languages(value: object) -> None:
-    known = {code for code, _name in settings.LANGUAGES}
+    known = set(available_languages())
     if not isinstance(value, list) or not value or not all(isinstance(code, str) for code in value):
         raise ValidationError(_("List at least one language code, the default first."))
     unknown = [code for code in value if code not in known]
@@ -49,6 +51,13 @@ class Portal(models.Model):
     display_name = models.CharField(max_length=200, help_text=_("The name shown in the page header."))
     brand_colour = models.CharField(max_length=7, default="#1d4ed8", validators=[validate_colour])
     logo_text = models.CharField(max_length=40, blank=True)
+    # Per-language branding ({"ar": "..."}); a language without its own text shows the plain field above.
+    display_name_by_language = models.JSONField(
+        default=dict, blank=True, help_text=_("The header name per language code, where it differs.")
+    )
+    logo_text_by_language = models.JSONField(
+        default=dict, blank=True, help_text=_("The short brand text per language code, where it differs.")
+    )
     privacy_text = models.JSONField(default=dict, blank=True, help_text=_("Privacy notice per language code."))
     legal_text = models.JSONField(default=dict, blank=True, help_text=_("Legal basis per language code."))
     active = models.BooleanField(default=True)
@@ -64,6 +73,12 @@ class Portal(models.Model):
     @property
     def default_language(self) -> str:
         return self.languages[0] if self.languages else settings.LANGUAGE_CODE
+
+    def display_name_in(self, language: str) -> str:
+        return self.text_in("display_name_by_language", language) or self.display_name
+
+    def logo_text_in(self, language: str) -> str:
+        return self.text_in("logo_text_by_language", language) or self.logo_text or self.display_name_in(language)
 
     def text_in(self, field: str, language: str) -> str:
         """A per-language text, falling back to the portal's default language."""

@@ -19,6 +19,8 @@ PORTAL_FIELDS = (
     "languages",
     "brand_colour",
     "logo_text",
+    "display_name_by_language",
+    "logo_text_by_language",
     "active",
     "privacy_text",
     "legal_text",

@@ -6,9 +6,9 @@ from reportal.portals import views
 
 
 class LanguageConverter:
-    """A Django language code (es, pt-br, es-419): two letters, never mistaken for a page such as report/."""
+    """A language code (es, kek, pt-br, es-419): two or three letters, never mistaken for a page such as report/."""
 
-    regex = "[a-z]{2}(?:-[a-z0-9]{2,8})?"
+    regex = "[a-z]{2,3}(?:-[a-z0-9]{2,8})?"
 
     def to_python(self, value: str) -> str:
         return value
@@ -30,6 +30,7 @@ urlpatterns = [
     path("<slug:slug>/theme.css", views.theme, name="theme"),
     path("<slug:slug>/<lang:lang>/", views.landing, name="landing"),
     path("<slug:slug>/<lang:lang>/report/", views.report, name="report"),
+    path("<slug:slug>/<lang:lang>/report/thanks/", views.thanks, name="thanks"),
     path("<slug:slug>/<lang:lang>/status/", views.status, name="status"),
     path("<slug:slug>/<lang:lang>/privacy/", views.privacy, name="privacy"),
 ]

@@ -1,15 +1,16 @@
 """Public pages of each portal: landing, report form and thank-you, status check, privacy; the portal list at /.
 
 Every page is rendered in the language named in its URL; pages without one redirect to the best match.
+A sent report redirects to the thank-you page (post/redirect/get), so reloading it never sends the report again.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.forms.utils import ErrorDict
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -22,15 +23,20 @@ from django.views.decorators.http import require_GET, require_http_methods
 from reportal import ratelimit
 from reportal.access import public_page
 from reportal.portals import altcha
-from reportal.portals.csrf import csrf_protect_no_referrer
 from reportal.portals.forms import INITIAL_URL_INPUTS, MAX_URLS, ReportForm, StatusForm
-from reportal.portals.languages import is_rtl, native_name, negotiate
+from reportal.portals.languages import is_rtl, native_name, negotiate, portal_language
 from reportal.portals.models import Portal
 from reportal.reports import services as intake
 
 # The page names a language switch and the redirects know about.
 PAGES = ("landing", "report", "status", "privacy")
-COARSE_STATUSES = ("received", "assessing", "action_taken", "closed")
+COARSE_STATUSES = ("received", "assessing", "action_taken", "removed", "closed")
+# The reference code travels from the POST to the thank-you page in a short-lived, signed cookie scoped to that
+# page and deleted by it: nothing is kept on the server, no session is created, and the code is never in a URL
+# (where history, bookmarks or a shared link would keep it).
+RECEIPT_COOKIE = "reportal_receipt"
+RECEIPT_SALT = "reportal.portals.receipt"
+RECEIPT_SECONDS = 600
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
@@ -63,7 +69,8 @@ def _render(
     status: int = 200,
     private: bool = False,
 ) -> HttpResponse:
-    with translation.override(lang):
+    language = portal_language(lang, portal.default_language) if portal else translation.override(lang)
+    with language:
         switch = []
         if portal is not None and page != "thanks":  # switching away would lose the reference code shown once
             for code in portal.languages:
@@ -76,6 +83,8 @@ def _render(
             "rtl": is_rtl(lang),
             "page": page,
             "language_switch": switch,
+            "brand_name": portal.display_name_in(lang) if portal else "",
+            "brand_logo": portal.logo_text_in(lang) if portal else "",
         }
         response = render(request, template, base | (context or {}), status=status)
     response["Content-Language"] = lang
@@ -140,37 +149,39 @@ def _report_form_page(
 ) -> HttpResponse:
     values = form.url_values() if form.is_bound else []
     rows = _url_rows(values, url_errors or {}, extra_inputs)
+    with portal_language(lang, portal.default_language):
+        summary = _error_summary(form, rows)
     context = {
         "form": form,
         "url_rows": rows,
         "can_add_url": len(rows) < MAX_URLS,
         "max_urls": MAX_URLS,
-        "url_errors_any": bool(url_errors),
+        "error_summary": summary,
+        "has_errors": bool(summary or form.non_field_errors()),
     }
-    with translation.override(lang):
-        context["altcha_strings"] = _altcha_strings()
     return _render(request, portal, lang, "report", "portals/report.html", context, status=status, private=True)
 
 
-def _altcha_strings() -> str:
-    return json.dumps(
-        {
-            "label": _("Check that a person is sending this"),
-            "verifying": _("Checking…"),
-            "verified": _("Checked"),
-            "error": _("The check did not work. You can still send your report."),
-            "expired": _("The check expired. Please send the report again."),
-            "verificationRequired": _("Please wait for the check to finish, then send the report."),
-            "waitAlert": _("Checking… please wait."),
-            "footer": "",
-            "ariaLinkLabel": "",
-        },
-        ensure_ascii=False,
-    )
+def _error_summary(form: ReportForm | StatusForm, url_rows: list[dict[str, Any]] | None = None) -> list[dict[str, str]]:
+    """Each failing field, in page order, with the id of the input to jump to, its label and the message."""
+    items: list[dict[str, str]] = []
+    for name, field in form.fields.items():
+        if name == "url" and url_rows is not None:
+            for error in form.errors.get("url", []):
+                items.append({"anchor": "url-0", "label": str(_("Web addresses (URLs)")), "message": str(error)})
+            for row in url_rows:
+                if row["error"]:
+                    label = _("Address %(number)s") % {"number": row["index"] + 1}
+                    items.append({"anchor": f"url-{row['index']}", "label": str(label), "message": row["error"]})
+            continue
+        choices = getattr(field, "choices", None)
+        anchor = f"{name}-{next(iter(choices))[0]}" if choices else name  # radios: the first option
+        for error in form.errors.get(name, []):
+            items.append({"anchor": anchor, "label": str(field.label), "message": str(error)})
+    return items
 
 
 @public_page
-@csrf_protect_no_referrer
 @require_http_methods(["GET", "POST"])
 @gzip_page
 def report(request: HttpRequest, slug: str, lang: str) -> HttpResponse:
@@ -178,7 +189,7 @@ def report(request: HttpRequest, slug: str, lang: str) -> HttpResponse:
     if request.method == "GET":
         return _report_form_page(request, portal, lang, ReportForm())
 
-    with translation.override(lang):
+    with portal_language(lang, portal.default_language):
         form = ReportForm(request.POST)
         if "add_url" in request.POST:
             # "Add another address" without JavaScript: the same form, one more input, nothing lost, no errors yet.
@@ -218,8 +229,39 @@ def report(request: HttpRequest, slug: str, lang: str) -> HttpResponse:
                     form.add_error(target, str(message))
             return _report_form_page(request, portal, lang, form, url_errors=url_errors, status=400)
 
-    context = {"reference": result.reference, "address_count": len(result.addresses)}
-    return _render(request, portal, lang, "thanks", "portals/thanks.html", context, private=True)
+    thanks_path = reverse("portals:thanks", kwargs={"slug": portal.slug, "lang": lang})
+    response = HttpResponseRedirect(thanks_path, status=303)
+    response.set_cookie(
+        RECEIPT_COOKIE,
+        signing.dumps({"portal": portal.slug, "reference": result.reference}, salt=RECEIPT_SALT),
+        max_age=RECEIPT_SECONDS,
+        path=thanks_path,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Strict",
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@public_page
+@require_GET
+@gzip_page
+def thanks(request: HttpRequest, slug: str, lang: str) -> HttpResponse:
+    """Shows the reference code once: the cookie that carried it is deleted by this very response."""
+    portal = _portal_and_language(slug, lang)
+    reference = None
+    try:
+        receipt = signing.loads(request.COOKIES.get(RECEIPT_COOKIE, ""), salt=RECEIPT_SALT, max_age=RECEIPT_SECONDS)
+        if isinstance(receipt, dict) and receipt.get("portal") == portal.slug:
+            reference = str(receipt["reference"])
+    except (signing.BadSignature, KeyError):
+        reference = None
+    groups = reference.split("-") if reference else []
+    context = {"reference": reference, "reference_groups": groups}
+    response = _render(request, portal, lang, "thanks", "portals/thanks.html", context, private=True)
+    response.delete_cookie(RECEIPT_COOKIE, path=request.path, samesite="Strict")
+    return response
 
 
 def _address_problems(form: ReportForm) -> dict[int, str]:
@@ -234,14 +276,13 @@ def _unvalidated(form: ReportForm) -> ReportForm:
 
 
 @public_page
-@csrf_protect_no_referrer
 @require_http_methods(["GET", "POST"])
 @gzip_page
 def status(request: HttpRequest, slug: str, lang: str) -> HttpResponse:
     portal = _portal_and_language(slug, lang)
     result: str | None = None
     http_status = 200
-    with translation.override(lang):
+    with portal_language(lang, portal.default_language):
         if request.method == "POST":
             form = StatusForm(request.POST)
             if form.is_valid():
@@ -268,13 +309,14 @@ def status(request: HttpRequest, slug: str, lang: str) -> HttpResponse:
                 http_status = 400
         else:
             form = StatusForm()
+        summary = _error_summary(form)
     return _render(
         request,
         portal,
         lang,
         "status",
         "portals/status.html",
-        {"form": form, "result": result},
+        {"form": form, "result": result, "error_summary": summary, "has_errors": bool(form.errors)},
         status=http_status,
         private=True,
     )

@@ -71,6 +71,7 @@ STATUS_LABELS = {
     "received": translation.gettext_lazy("Received: it waits for an analyst."),
     "assessing": translation.gettext_lazy("Being assessed by an analyst."),
     "action_taken": translation.gettext_lazy("Action taken: the hotline is working to have it removed."),
+    "removed": translation.gettext_lazy("Removed: the material was taken down and the hotline has finished."),
     "closed": translation.gettext_lazy("Closed: the hotline has finished with this report."),
 }
 
@@ -168,8 +169,10 @@ def submit(request: HttpRequest, payload: ReportIn) -> Any:
     with translation.override(language):
         if not allowed:
             return _too_many(
-                _("Too many reports from this connection. Wait a while and try again; the reports you already "
-                  "sent are safe."),
+                _(
+                    "Too many reports from this connection. Wait a while and try again; the reports you already "
+                    "sent are safe."
+                ),
                 _retry_after(rule),
             )
         if portal is None:
@@ -207,19 +210,22 @@ def submit(request: HttpRequest, payload: ReportIn) -> Any:
     url_name="reports_status",
 )
 def status(request: HttpRequest, reference: str) -> Any:
-    """The coarse status of a report (received, assessing, action_taken, closed) and nothing about its content.
+    """The coarse status of a report (received, assessing, action_taken, removed, closed), nothing of its content.
     The code is read case- and dash-blind (O as 0, I and L as 1). Rate limited per connection."""
     language = translation.get_language_from_request(request)
     with translation.override(language):
         rule = settings.REPORTAL_STATUS_RATE_LIMIT
         if not ratelimit.hit("reports-status", request, rule):
-            return _too_many(_("Too many status checks from this connection. Wait a while and try again."),
-                             _retry_after(rule))
+            return _too_many(
+                _("Too many status checks from this connection. Wait a while and try again."), _retry_after(rule)
+            )
         code = normalise_reference(reference)
         found = report_status(reference) if code else None
         if code is None or found is None:
-            unknown = _("No report has this reference code. Check it against the one you were given; "
-                        "letters and numbers only, dashes optional.")
+            unknown = _(
+                "No report has this reference code. Check it against the one you were given; "
+                "letters and numbers only, dashes optional."
+            )
             return Status(404, MessageOut(message=unknown))
         formatted = "-".join(code[i : i + 4] for i in range(0, len(code), 4))
         return Status(200, StatusOut(reference=formatted, status=found, label=str(STATUS_LABELS[found])))

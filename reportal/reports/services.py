@@ -122,14 +122,19 @@ def address_problems(addresses: Iterable[tuple[int, str]]) -> dict[int, str]:
 
 
 def report_status(reference: str) -> str | None:
-    """Coarse status for a reference code ('received', 'assessing', 'action_taken', 'closed'), None if unknown."""
+    """Coarse status for a reference code, None if unknown: 'received', 'assessing', 'action_taken', 'removed'
+    (finished, and material was taken down) or 'closed' (finished without a removal)."""
     receipt = reference_hash(reference)
     if receipt is None:
         return None
     statuses = list(ReportUrl.objects.filter(report__receipt_hash=receipt).values_list("item__status", flat=True))
     if not statuses:
         return None
-    return coarse_status(statuses)
+    coarse = coarse_status(statuses)
+    # A reporter who waited for the outcome should read that the material is gone, not only "closed".
+    if coarse == "closed" and ItemStatus.REMOVED in statuses:
+        return "removed"
+    return coarse
 
 
 _lock = threading.Lock()
@@ -161,8 +166,10 @@ def request_followup(*, coalesce: bool = True) -> bool:
     try:
         process_pending.apply_async(countdown=countdown, retry=False)
     except Exception as exc:  # any broker failure: the reports are already safe in the database
-        logger.warning("The follow-up of new reports could not be queued (%s); the outbox sweep will ask again.",
-                       type(exc).__name__)
+        logger.warning(
+            "The follow-up of new reports could not be queued (%s); the outbox sweep will ask again.",
+            type(exc).__name__,
+        )
         with _lock:
             _next_request_at = 0.0
             _broker_down_until = time.monotonic() + BROKER_RETRY_SECONDS
@@ -255,8 +262,9 @@ def _link_items(report: Report, portal: Portal, submitted: list[str], canonical:
     if item_ids:
         joined = _join_items(list(item_ids.values()), now)
         if joined != len(item_ids):  # an item closed since we looked: its address needs a new item
-            still_open = set(ReportedUrl.objects.filter(pk__in=list(item_ids.values()), is_open=True)
-                             .values_list("pk", flat=True))
+            still_open = set(
+                ReportedUrl.objects.filter(pk__in=list(item_ids.values()), is_open=True).values_list("pk", flat=True)
+            )
             item_ids = {sha: pk for sha, pk in item_ids.items() if pk in still_open}
     missing = [c for sha, c in unique.items() if sha not in item_ids]
     if missing:
@@ -367,11 +375,12 @@ def first_reached(item_ids: Iterable[int], status: str) -> dict[int, datetime]:
     return dict(rows)
 
 
-def item_id_batches(size: int = 2000) -> Iterator[list[int]]:
-    """Every item id, ascending, in lists of `size` (keyset paging: no offset scans on large tables)."""
+def item_id_batches(size: int = 2000, *, portal_id: int | None = None) -> Iterator[list[int]]:
+    """Every item id (of one portal, where given), ascending, in lists of `size` (keyset paging, no offset scans)."""
+    items = ReportedUrl.objects.all() if portal_id is None else ReportedUrl.objects.filter(portal_id=portal_id)
     last = 0
     while True:
-        ids = list(ReportedUrl.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:size])
+        ids = list(items.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:size])
         if not ids:
             return
         yield ids
@@ -380,6 +389,10 @@ def item_id_batches(size: int = 2000) -> Iterator[list[int]]:
 
 def item_count() -> int:
     return ReportedUrl.objects.count()
+
+
+def portal_ids_with_items() -> set[int]:
+    return set(ReportedUrl.objects.values_list("portal_id", flat=True).distinct())
 
 
 def report_counts(
@@ -408,3 +421,23 @@ def report_days(report_ids: Iterable[int]) -> set[tuple[int, date]]:
         (portal_id, created.astimezone(UTC).date())
         for portal_id, created in Report.objects.filter(pk__in=list(report_ids)).values_list("portal_id", "created_at")
     }
+
+
+# --- queue items for the stages that receive hand-offs (reportal/pipeline/registry.py) ------------------------
+
+CONFIRMED_STATUSES = frozenset({ItemStatus.ACTIONABLE, ItemStatus.ACTION_TAKEN})
+
+
+def get_item(item_id: int) -> ReportedUrl | None:
+    """One queue item with its portal, or None if it no longer exists."""
+    return ReportedUrl.objects.select_related("portal").filter(pk=item_id).first()
+
+
+def is_confirmed(item: ReportedUrl) -> bool:
+    """Confirmed and still online as far as the hotline knows (not overturned, not removed)."""
+    return item.status in CONFIRMED_STATUSES
+
+
+def items_changed_since(since: datetime) -> list[int]:
+    """Items whose status changed (or that were reported) at or after `since`."""
+    return sorted(set(ItemEvent.objects.filter(at__gte=since).values_list("item_id", flat=True)))

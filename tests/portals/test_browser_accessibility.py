@@ -37,7 +37,6 @@ def test_landing_form_thank_you_and_status_pages(page, live_server, transactiona
 
     page.locator("#url-0").fill("hxxp://bad[.]example/page")
     page.locator("#seen_on-web").check()
-    page.locator("#no_images").check()
     page.get_by_role("button", name=send).click()
     page.wait_for_selector("#reference", timeout=30_000)
     problems["thank-you"] = _serious(page)
@@ -53,7 +52,6 @@ def test_landing_form_thank_you_and_status_pages(page, live_server, transactiona
     page.goto(f"{base}/report/")
     page.locator("#url-0").fill("javascript:void(0)")
     page.locator("#seen_on-web").check()
-    page.locator("#no_images").check()
     page.get_by_role("button", name=send).click()
     page.wait_for_selector("#url-0-error", timeout=30_000)
     problems["form with errors"] = _serious(page)

@@ -22,7 +22,6 @@ def _fill_spanish_report(pg, url: str) -> None:
     pg.get_by_label("Dirección 1").fill(url)
     pg.get_by_label("Un sitio web").check()
     pg.get_by_label("¿Algo más que debamos saber? (opcional)").fill("Lo vi en un foro")
-    pg.get_by_label("Solo envío direcciones y texto, ninguna imagen ni video.").check()
 
 
 def _check_status(pg, base: str, code: str) -> None:
@@ -42,8 +41,8 @@ def test_spanish_report_with_javascript_solves_the_challenge_and_status_recognis
     settings.REPORTAL_ALTCHA_MAX_NUMBER = 5000
     from django.test import Client
 
-    spent = Client().post("/gt/es/report/", {"url": "https://x.example/", "seen_on": "web", "no_images": "on"})
-    assert spent.status_code == 200
+    spent = Client().post("/gt/es/report/", {"url": "https://x.example/", "seen_on": "web"})
+    assert spent.status_code == 303
 
     console_errors: list[str] = []
     page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
@@ -86,13 +85,11 @@ def test_english_bad_input_comes_back_next_to_the_field_with_everything_kept(req
     pg.get_by_label("A messaging app").check()
     pg.get_by_label("Anything else we should know? (optional)").fill("Shared in a chat group")
     pg.get_by_label("Your e-mail address, if you want to hear the outcome (optional)").fill("not-an-address")
-    # The "no images" box is left unticked on purpose.
     pg.get_by_role("button", name="Send the report").click()
     pg.wait_for_selector("#errors", timeout=30_000)
 
     # Every problem at once, each next to its field, and everything typed still there.
     assert "e-mail address such as name@example.com" in pg.locator("#email-error").inner_text()
-    assert "Tick this box" in pg.locator("#no_images-error").inner_text()
     assert pg.locator("#url-1-error").inner_text() == (
         "Only web addresses that start with http:// or https:// can be reported."
     )
@@ -109,14 +106,12 @@ def test_english_bad_input_comes_back_next_to_the_field_with_everything_kept(req
 
     # Fix the form fields but not the address: the intake service refuses it, with the same message in place.
     pg.get_by_label("Your e-mail address, if you want to hear the outcome (optional)").fill("")
-    pg.get_by_label("I am sending only addresses and words, no images or videos.").check()
     with pg.expect_navigation(timeout=30_000):  # with JavaScript, after the proof of work is solved
         pg.get_by_role("button", name="Send the report").click()
     assert pg.locator("#url-1-error").inner_text() == (
         "Only web addresses that start with http:// or https:// can be reported."
     )
-    assert pg.locator("#no_images-error").count() == 0
-    assert pg.get_by_label("I am sending only addresses and words, no images or videos.").is_checked()
+    assert pg.locator("#email-error").count() == 0
     assert pg.get_by_label("Address 2").input_value() == "javascript:alert(document.cookie)"
     assert Report.objects.count() == 0
 
@@ -139,7 +134,6 @@ def test_add_another_address_without_javascript(page_no_js, live_server, portals
     assert pg.get_by_label("Anything else we should know? (optional)").input_value() == "four links"
     pg.get_by_label("Address 4").fill("https://site4.example/")
     pg.get_by_label("A website").check()
-    pg.get_by_label("I am sending only addresses and words, no images or videos.").check()
     pg.get_by_role("button", name="Send the report").click()
     assert CODE.match(pg.locator("#reference").inner_text())
     assert Report.objects.get().urls.count() == 4
@@ -203,7 +197,6 @@ def test_add_another_address_with_javascript_needs_no_round_trip(page, live_serv
     assert page.get_by_label("Dirección 1", exact=True).input_value() == "https://uno.example/"
     page.get_by_label("Dirección 20").fill("https://veinte.example/")
     page.get_by_label("Una red social").check()
-    page.get_by_label("Solo envío direcciones y texto, ninguna imagen ni video.").check()
     page.get_by_role("button", name="Enviar la denuncia").click()
     page.wait_for_selector("#reference", timeout=30_000)
     assert Report.objects.get().urls.count() == 2

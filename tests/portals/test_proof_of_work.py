@@ -1,4 +1,7 @@
-"""Proof of work: our own challenge endpoint; a solved challenge earns the normal limit, none the stricter one."""
+"""Proof of work: our own challenge endpoint; a solved challenge earns the normal limit, none the stricter one.
+
+An accepted report answers 303 (on to the thank-you page); a refused one 429 with the form.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ def _solve(challenge: dict) -> str:
 
 
 def _report(client, altcha_payload: str = ""):
-    data = {"url": ["https://pow.example/page"], "seen_on": "web", "no_images": "on"}
+    data = {"url": ["https://pow.example/page"], "seen_on": "web"}
     if altcha_payload:
         data["altcha"] = altcha_payload
     return client.post("/bz/en/report/", data)
@@ -47,8 +50,8 @@ def test_challenge_is_served_by_us_signed_and_not_cached(client, demo_portals, s
 def test_without_a_solution_the_stricter_limit_applies(client, demo_portals, settings):
     settings.REPORTAL_RATE_LIMIT = "50/h"
     settings.REPORTAL_RATE_LIMIT_NO_JS = "2/h"
-    assert _report(client).status_code == 200
-    assert _report(client).status_code == 200
+    assert _report(client).status_code == 303
+    assert _report(client).status_code == 303
     refused = _report(client)
     assert refused.status_code == 429
     assert "Please wait an hour" in refused.content.decode()
@@ -59,10 +62,10 @@ def test_a_solved_challenge_gets_the_normal_limit_once(client, demo_portals, set
     settings.REPORTAL_RATE_LIMIT = "50/h"
     settings.REPORTAL_RATE_LIMIT_NO_JS = "1/h"
     settings.REPORTAL_ALTCHA_MAX_NUMBER = 2000
-    assert _report(client).status_code == 200
+    assert _report(client).status_code == 303
     assert _report(client).status_code == 429  # the no-JavaScript allowance is spent
     payload = _solve(client.get("/bz/challenge/").json())
-    assert _report(client, payload).status_code == 200
+    assert _report(client, payload).status_code == 303
     # The same solution again counts as none: replaying it does not buy the normal limit.
     assert _report(client, payload).status_code == 429
     assert _report(client, "bm90IGEgcGF5bG9hZA==").status_code == 429
@@ -70,7 +73,7 @@ def test_a_solved_challenge_gets_the_normal_limit_once(client, demo_portals, set
 
 def test_a_forged_challenge_is_not_accepted(client, demo_portals, settings):
     settings.REPORTAL_RATE_LIMIT_NO_JS = "1/h"
-    assert _report(client).status_code == 200
+    assert _report(client).status_code == 303
     forged = altcha.create_challenge(
         algorithm="SHA-256",
         max_number=10,
@@ -95,7 +98,7 @@ def test_status_checks_are_rate_limited(client, demo_portals, settings):
 
 def test_reporters_without_proof_of_work_share_the_anonymous_api_allowance(client, demo_portals, settings):
     settings.REPORTAL_RATE_LIMIT_NO_JS = "1/h"
-    assert _report(client).status_code == 200  # the portal form, JavaScript off
+    assert _report(client).status_code == 303  # the portal form, JavaScript off
     response = client.post(
         "/api/v1/reports",
         {"portal": "bz", "urls": ["https://api.example/page"], "seen_on": "web"},

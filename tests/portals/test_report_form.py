@@ -9,25 +9,34 @@ import pytest
 from reportal.reports.models import Report, ReportedUrl
 from tests.portals.conftest import parse, text_of
 
-CODE = re.compile(r'<code id="reference">([0-9A-Z-]+)</code>')
+CODE = re.compile(r'<code id="reference">(.*?)</code>')
 
 
 def _post(client, path, **fields):
-    data = {"seen_on": "web", "description": "", "email": "", "no_images": "on"} | fields
+    data = {"seen_on": "web", "description": "", "email": "", **fields}
     return client.post(path, data)
 
 
+def _code(response) -> str | None:
+    found = CODE.search(response.content.decode())
+    return re.sub(r"<[^>]+>", "", found.group(1)) if found else None
+
+
 def test_a_report_in_spanish_gets_a_reference_code_that_the_status_page_recognises(client, demo_portals):
-    response = _post(client, "/gt/es/report/", url=["https://bad.example/a", "", ""], description="Un grupo")
+    sent = _post(client, "/gt/es/report/", url=["https://bad.example/a", "", ""], description="Un grupo")
+    assert sent.status_code == 303  # post/redirect/get: the thank-you page is a GET that can be reloaded
+    assert sent["Location"] == "/gt/es/report/thanks/"
+    assert sent["Cache-Control"] == "no-store"
+    response = client.get(sent["Location"])
     assert response.status_code == 200
     text = text_of(response.content)
     assert "Gracias. Recibimos su denuncia." in text
-    code = CODE.search(response.content.decode()).group(1)
-    assert len(code.replace("-", "")) == 20
+    code = _code(response)
+    assert code and re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){4}", code)
     assert response["Cache-Control"] == "no-store"
     assert "data-quick-exit" in response.content.decode()  # leave-quickly on the thank-you page too
     assert parse(response.content).language_links == {}  # switching language would lose the code shown once
-    assert code not in response.get("Location", "")
+    assert code not in sent["Location"] and code not in sent.cookies["reportal_receipt"]["path"]
     assert Report.objects.get().language == "es"
 
     status = client.post("/gt/es/status/", {"reference": code.lower()})
@@ -64,17 +73,15 @@ def test_every_problem_is_shown_at_once(client, demo_portals):
     assert response.status_code == 400
     html = response.content.decode()
     assert 'id="url-0-error"' in html and 'id="url-1-error"' not in html
-    assert 'id="no_images-error"' in html
     assert "Solo se pueden denunciar direcciones web que empiezan con http:// o https://." in text_of(html)
 
 
-def test_missing_confirmation_and_address_are_explained_in_the_pages_language(client, demo_portals):
+def test_missing_address_and_place_are_explained_in_the_pages_language(client, demo_portals):
     response = client.post("/gt/es/report/", {"url": ["", "", ""], "seen_on": "", "description": "texto"})
     assert response.status_code == 400
     text = text_of(response.content)
     assert "Escriba la dirección web (URL) de la página, imagen o video que quiere denunciar." in text
     assert "Elija dónde lo vio." in text
-    assert "Marque esta casilla para confirmar que no envía imágenes ni videos." in text
     assert "texto" in response.content.decode()
 
 
@@ -132,7 +139,7 @@ def test_forms_need_the_csrf_token(demo_portals, path):
     from django.test import Client
 
     strict = Client(enforce_csrf_checks=True)
-    response = strict.post(path, {"url": ["https://a.example/"], "seen_on": "web", "no_images": "on", "reference": "x"})
+    response = strict.post(path, {"url": ["https://a.example/"], "seen_on": "web", "reference": "x"})
     assert response.status_code == 403
 
 
@@ -162,7 +169,7 @@ def test_cross_site_posts_are_refused_even_with_a_valid_token(demo_portals, orig
     headers = {"origin": origin} | ({"sec-fetch-site": fetch_site} if fetch_site else {})
     response = strict.post(
         "/gt/es/report/",
-        {"url": ["https://a.example/"], "seen_on": "web", "no_images": "on", "csrfmiddlewaretoken": token},
+        {"url": ["https://a.example/"], "seen_on": "web", "csrfmiddlewaretoken": token},
         headers=headers,
     )
     assert response.status_code == 403
