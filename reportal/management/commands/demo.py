@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,61 +71,165 @@ class Command(BaseCommand):
         )
 
     def _serve(self, port: int) -> None:
-        env = {**os.environ, "REPORTAL_DATA_DIR": str(settings.DATA_DIR)}
-        bin_dir = Path(sys.executable).parent
-        processes = {
-            "web": [
-                str(bin_dir / "gunicorn"),
-                "reportal.wsgi:application",
-                "--config",
-                "python:reportal.gunicorn_conf",
-                "--bind",
-                f"127.0.0.1:{port}",
-            ],
-            # -B runs beat inside the worker: fine for one machine; scale-out runs beat on its own.
-            "worker": [
-                str(bin_dir / "celery"),
-                "-A",
-                "reportal",
-                "worker",
-                "-B",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                "2",
-                "--schedule",
-                str(Path(settings.DATA_DIR) / "celerybeat-schedule"),
-            ],
-        }
-        children = {name: subprocess.Popen(cmd, env=env) for name, cmd in processes.items()}  # noqa: S603
+        data_dir = Path(settings.DATA_DIR)
+        run_dir = data_dir / "run"
+        run_dir.mkdir(exist_ok=True)
+        env = {**os.environ, "REPORTAL_DATA_DIR": str(data_dir)}
+        supervisor = Supervisor(self._say, env)
+        for name, command in demo_processes(port, data_dir, run_dir).items():
+            supervisor.add(name, command, pidfile=run_dir / f"{name}.pid")
+        supervisor.start_all()
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nServing on http://127.0.0.1:{port}/  portals: /gt/ /sv/ /bz/ /global/  workbench: /workbench/  "
                 f"API: /api/v1/docs\nPress Ctrl-C to stop."
             )
         )
-        stopping = False
 
         def stop(*_args: object) -> None:
-            nonlocal stopping
-            stopping = True
+            supervisor.stopping = True
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         try:
-            while not stopping:
-                for name, child in children.items():
-                    if child.poll() is not None:
-                        self.stderr.write(f"The {name} process stopped (exit {child.returncode}); stopping the demo.")
-                        stopping = True
-                time.sleep(0.5)
+            supervisor.watch()
         finally:
-            for child in children.values():
-                if child.poll() is None:
-                    child.terminate()
-            for child in children.values():
-                try:
-                    child.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+            supervisor.stop_all()
             self.stdout.write("Demo stopped.")
+
+    def _say(self, message: str, *, error: bool = False) -> None:
+        (self.stderr if error else self.stdout).write(message)
+        (self.stderr if error else self.stdout).flush()
+
+
+def demo_processes(port: int, data_dir: Path, run_dir: Path) -> dict[str, list[str]]:
+    """web, worker and beat as three processes, each restarted on its own when it dies.
+
+    Beat is its own process (not the worker's embedded -B), so a worker restart never leaves an orphaned beat
+    that doubles every schedule; its pid file is a lock: a second beat refuses to start while the first lives.
+    The worker uses the threads pool: with the SQLite-backed broker a killed prefork child stalls its replacement
+    on the pool's shared queue lock, and every follow-up with it (measured: bench/README_robustness.md); threads
+    have no child to lose, and a killed worker is restarted whole by this supervisor.
+    """
+    bin_dir = Path(sys.executable).parent
+    return {
+        "web": [
+            str(bin_dir / "gunicorn"),
+            "reportal.wsgi:application",
+            "--config",
+            "python:reportal.gunicorn_conf",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--pid",
+            str(run_dir / "web.pid"),
+        ],
+        "worker": [
+            str(bin_dir / "celery"),
+            "-A",
+            "reportal",
+            "worker",
+            "--pool",
+            "threads",
+            "--concurrency",
+            "4",
+            "--loglevel",
+            "INFO",
+            "--pidfile",
+            str(run_dir / "worker.pid"),
+        ],
+        "beat": [
+            str(bin_dir / "celery"),
+            "-A",
+            "reportal",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            str(data_dir / "celerybeat-schedule"),
+            "--pidfile",
+            str(run_dir / "beat.pid"),
+        ],
+    }
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: Linux sends it SIGTERM if the demo itself dies (even by kill -9), so no web,
+    worker or beat outlives it."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+@dataclass
+class Child:
+    name: str
+    command: list[str]
+    pidfile: Path
+    process: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0
+    restarts: int = 0
+    next_start: float = 0.0
+    quick_failures: int = 0
+
+
+class Supervisor:
+    """Starts the demo's processes and restarts any that dies, saying so; a process that keeps dying right after
+    its start waits longer each time (up to 30 s) instead of spinning."""
+
+    POLL_SECONDS = 0.5
+    STABLE_SECONDS = 10.0  # alive this long after a start: the next failure is not a start-up failure
+
+    def __init__(self, say: Callable[..., None], env: dict[str, str]) -> None:
+        self.say = say
+        self.env = env
+        self.children: dict[str, Child] = {}
+        self.stopping = False
+
+    def add(self, name: str, command: list[str], *, pidfile: Path) -> None:
+        self.children[name] = Child(name, command, pidfile)
+
+    def start_all(self) -> None:
+        for child in self.children.values():
+            self._start(child)
+
+    def _start(self, child: Child) -> None:
+        child.process = subprocess.Popen(child.command, env=self.env, preexec_fn=_die_with_parent)  # noqa: S603, PLW1509
+        child.started_at = time.monotonic()
+        if child.restarts:
+            self.say(f"The {child.name} process is running again (pid {child.process.pid}, restart {child.restarts}).")
+        else:
+            self.say(f"Started {child.name} (pid {child.process.pid}).")
+
+    def watch(self) -> None:
+        while not self.stopping:
+            now = time.monotonic()
+            for child in self.children.values():
+                if child.process is not None and child.process.poll() is not None:
+                    code = child.process.returncode
+                    child.process = None
+                    quick = now - child.started_at < self.STABLE_SECONDS
+                    child.quick_failures = child.quick_failures + 1 if quick else 0
+                    delay = min(30.0, 2.0 ** (child.quick_failures - 1)) if child.quick_failures else 0.5
+                    child.next_start = now + delay
+                    how = f"killed by signal {-code}" if code < 0 else f"exit {code}"
+                    self.say(
+                        f"The {child.name} process stopped ({how}); starting it again in {delay:.0f} s.", error=True
+                    )
+                if child.process is None and now >= child.next_start and not self.stopping:
+                    child.restarts += 1
+                    self._start(child)
+            time.sleep(self.POLL_SECONDS)
+
+    def stop_all(self) -> None:
+        running = [c.process for c in self.children.values() if c.process is not None and c.process.poll() is None]
+        for process in running:
+            process.terminate()
+        deadline = time.monotonic() + 15
+        for process in running:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
