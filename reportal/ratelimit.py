@@ -27,8 +27,9 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Manager, Model
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -201,21 +202,36 @@ def _uses_redis() -> bool:
     return "redis" in str(settings.CACHES.get("default", {}).get("BACKEND", "")).lower()
 
 
-def _consume_in_table(window_key: str, expires_at: datetime, now: datetime) -> int:
-    from reportal.reports.models import RateLimitCounter
+# The counter table (reports.RateLimitCounter) is handed over by the reports app when Django starts
+# (ReportsConfig.ready): every app imports this module, so it imports none of them.
+_counter_table: type[Model] | None = None
 
+
+def use_counter_table(model: type[Model]) -> None:
+    global _counter_table
+    _counter_table = model
+
+
+def _counters() -> Manager[Model]:
+    if _counter_table is None:
+        raise ImproperlyConfigured("Rate limits have no counter table: add reportal.reports to INSTALLED_APPS.")
+    return _counter_table._default_manager
+
+
+def _consume_in_table(window_key: str, expires_at: datetime, now: datetime) -> int:
+    counters = _counters()
     key = hashlib.sha256(window_key.encode()).hexdigest() if len(window_key) > 200 else window_key
     with transaction.atomic():
-        if not RateLimitCounter.objects.filter(key=key).update(count=F("count") + 1):
+        if not counters.filter(key=key).update(count=F("count") + 1):
             try:
                 with transaction.atomic():
-                    RateLimitCounter.objects.create(key=key, count=1, expires_at=expires_at)
+                    counters.create(key=key, count=1, expires_at=expires_at)
                 count = 1
             except IntegrityError:  # another worker created it first; its row is ours to increment now
-                RateLimitCounter.objects.filter(key=key).update(count=F("count") + 1)
-                count = RateLimitCounter.objects.filter(key=key).values_list("count", flat=True).get()
+                counters.filter(key=key).update(count=F("count") + 1)
+                count = counters.filter(key=key).values_list("count", flat=True).get()
         else:
-            count = RateLimitCounter.objects.filter(key=key).values_list("count", flat=True).get()
+            count = counters.filter(key=key).values_list("count", flat=True).get()
     if random.random() < 0.01:  # expired windows go away now and then, without a scheduled job
-        RateLimitCounter.objects.filter(expires_at__lt=now - timedelta(seconds=1)).delete()
+        counters.filter(expires_at__lt=now - timedelta(seconds=1)).delete()
     return count

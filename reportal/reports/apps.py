@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ReportsConfig(AppConfig):
     name = "reportal.reports"
     label = "reports"
+
+    def ready(self) -> None:
+        from reportal import ratelimit
+
+        ratelimit.use_counter_table(self.get_model("RateLimitCounter"))
