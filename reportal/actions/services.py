@@ -36,19 +36,22 @@ def case_of(item: Any) -> dict[str, Any]:
 
 
 def on_actionable(item: Any, actor: Any | None = None) -> None:
-    """An analyst confirmed `item` (a reports.ReportedUrl): trace it and route the notice/referral (after commit)."""
-    from reportal.actions import tasks
-
+    """An analyst confirmed `item` (a reports.ReportedUrl): trace it, open its case (notices by route) and send
+    the notices, once the caller's transaction commits (at once outside one). The receiver of the hand-off
+    actions.act_on_confirmed (reportal/pipeline/registry.py), run by a worker, never in the analyst's request.
+    Idempotent: a second run finds the case open and changes nothing."""
     item_id = item.pk
 
-    def enqueue() -> None:
-        try:
-            tasks.act_on_item.delay(item_id)
-        except Exception:
-            # The broker is down: the item stays actionable and the monitoring sweep acts on it later.
-            logger.warning("could not queue the action for item %s; the sweep will pick it up", item_id, exc_info=True)
+    def act() -> None:
+        from reportal.actions import tasks
 
-    transaction.on_commit(enqueue)
+        for notice_id in act_on_item(item_id):
+            try:
+                tasks.send_notice.delay(notice_id)
+            except Exception:  # noqa: BLE001 - the notice waits in the database; send_due_notices sends it
+                logger.warning("could not queue notice %s; the next sending pass sends it", notice_id, exc_info=True)
+
+    transaction.on_commit(act)
 
 
 def sweep_unacted(*, older_than_minutes: int = 5) -> list[int]:
@@ -120,7 +123,8 @@ def takedowns(item_ids: Iterable[int]) -> dict[int, Takedown]:
     for item_id, kind, sent_at in notices.order_by("item_id", "sent_at", "pk").values_list(
         "item_id", "kind", "sent_at"
     ):
-        sent.setdefault(item_id, []).append((kind, sent_at))
+        if sent_at is not None:
+            sent.setdefault(item_id, []).append((kind, sent_at))
     removals: dict[int, tuple[datetime, int, str]] = {}
     rows = Removal.objects.filter(item_id__in=ids, superseded=False).order_by("item_id", "removed_at", "pk")
     for item_id, removed_at, seconds, country in rows.values_list(
@@ -146,3 +150,139 @@ def items_with_notices_sent_since(since: datetime) -> list[int]:
 
     rows = Notice.objects.filter(state=DeliveryState.SENT, sent_at__gte=since).values_list("item_id", flat=True)
     return sorted(set(rows))
+
+
+# --- the workbench's view of a case -----------------------------------------------------------------------------
+
+# Notices that go to whoever hosts the address; an analyst may supply their contact when RDAP had none.
+HOST_KINDS = ("host_notice", "cdn_notice", "reminder")
+
+
+@dataclass(frozen=True)
+class NoticeState:
+    """One notice or referral of a case as the item page shows it."""
+
+    kind: str
+    kind_label: str
+    is_referral: bool
+    state: str
+    state_label: str
+    recipients: list[str]
+    recipient_name: str
+    reference: str
+    created_at: datetime
+    sent_at: datetime | None
+    attempts: int
+    last_error: str
+    waiting_for_contact: bool
+
+
+@dataclass(frozen=True)
+class CheckState:
+    at: datetime
+    outcome: str
+    outcome_label: str
+    http_status: int | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """Notices and referrals with their delivery state, and the monitoring of the address with its checks."""
+
+    notices: list[NoticeState]
+    monitor_state: str = ""
+    monitor_state_label: str = ""
+    next_check_at: datetime | None = None
+    removed_at: datetime | None = None
+    checks: list[CheckState] = field(default_factory=list)
+
+    @property
+    def needs_contact(self) -> bool:
+        return any(n.waiting_for_contact for n in self.notices)
+
+
+def _waits_for_contact(notice: Any) -> bool:
+    from reportal.actions.models import DeliveryState
+
+    open_states = (DeliveryState.PENDING, DeliveryState.WAITING_CONTACT, DeliveryState.FAILED)
+    return notice.kind in HOST_KINDS and notice.state in open_states and not notice.recipients
+
+
+def case_state(item: Any, *, max_checks: int = 50) -> CaseState:
+    """What the actions stage did about `item`: every notice and referral, and the latest monitoring checks."""
+    from reportal.actions.models import Monitor, MonitorCheck, Notice
+
+    notices = [
+        NoticeState(
+            kind=n.kind,
+            kind_label=n.get_kind_display(),
+            is_referral=n.kind in ("partner_referral", "police_referral"),
+            state=n.state,
+            state_label=n.get_state_display(),
+            recipients=list(n.recipients or []),
+            recipient_name=n.recipient_name,
+            reference=n.reference,
+            created_at=n.created_at,
+            sent_at=n.sent_at,
+            attempts=n.attempts,
+            last_error=n.last_error,
+            waiting_for_contact=_waits_for_contact(n),
+        )
+        for n in Notice.objects.filter(item=item).order_by("created_at", "pk")
+    ]
+    monitor = Monitor.objects.filter(item=item).first()
+    if monitor is None:
+        return CaseState(notices=notices)
+    recent = MonitorCheck.objects.filter(monitor=monitor).order_by("-at", "-pk")[:max_checks]
+    checks = [
+        CheckState(
+            at=c.at,
+            outcome=c.outcome,
+            outcome_label=c.get_outcome_display(),
+            http_status=c.http_status,
+            detail=c.detail,
+        )
+        for c in reversed(list(recent))
+    ]
+    return CaseState(
+        notices=notices,
+        monitor_state=monitor.state,
+        monitor_state_label=monitor.get_state_display(),
+        next_check_at=monitor.next_check_at,
+        removed_at=monitor.removed_at,
+        checks=checks,
+    )
+
+
+def enter_abuse_contact(item: Any, email: str) -> int:
+    """An analyst found the host's abuse address that RDAP did not give: every notice to the host that waits for a
+    contact goes to it now (sent after commit; the beat's due-notice sweep sends it if the broker is down).
+    Returns how many notices will go to it. The caller audits who entered it."""
+    from django.utils import timezone
+
+    from reportal.actions import tasks
+    from reportal.actions.models import DeliveryState, Notice
+
+    with transaction.atomic():
+        waiting = [n for n in Notice.objects.select_for_update().filter(item=item) if _waits_for_contact(n)]
+        for notice in waiting:
+            if notice.state == DeliveryState.FAILED:
+                notice.attempts = 0  # it had run out of attempts for want of an address; start again
+            notice.recipients = [email]
+            notice.state = DeliveryState.PENDING
+            notice.next_attempt_at = timezone.now()
+            notice.last_error = ""
+            notice.xarf = None  # rebuilt with the new recipient
+            notice.save()
+    ids = [n.pk for n in waiting]
+
+    def enqueue() -> None:
+        for notice_id in ids:
+            try:
+                tasks.send_notice.delay(notice_id)
+            except Exception:
+                logger.warning("could not queue notice %s; the due-notice sweep sends it", notice_id, exc_info=True)
+
+    transaction.on_commit(enqueue)
+    return len(ids)

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Protocol
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,7 +25,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from reportal import crypto
-from reportal.portals.models import Portal
 from reportal.reports import intake_sql
 from reportal.reports.canonical import CanonicalUrl, InvalidUrl, canonicalize
 from reportal.reports.lifecycle import coarse_status
@@ -37,6 +37,16 @@ MAX_URLS = 20
 _sqlite_writer = threading.Lock()
 MAX_DESCRIPTION = 2000
 MAX_EMAIL = 254
+
+
+class IntakePortal(Protocol):
+    """What intake needs of a portal (a portals.Portal): which one it is, and whether it takes reports now."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def active(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -62,7 +72,7 @@ class IntakeError(Exception):
 
 
 def submit_report(
-    portal: Portal,
+    portal: IntakePortal,
     *,
     urls: list[str],
     seen_on: str,
@@ -81,7 +91,7 @@ def submit_report(
     receipt = reference_hash(reference)
     assert receipt is not None
     report = Report(
-        portal=portal,
+        portal_id=portal.id,
         language=language[:10],
         seen_on=seen_on,
         description=description.strip(),
@@ -92,7 +102,7 @@ def submit_report(
         followup_enqueued_at=timezone.now(),
     )
     if connection.vendor == "postgresql":
-        report_id, item_ids = intake_sql.store_report(report, portal.pk, _distinct(submitted, canonical))
+        report_id, item_ids = intake_sql.store_report(report, portal.id, _distinct(submitted, canonical))
         transaction.on_commit(lambda: enqueue_followup(report_id))  # at once, or when an outer transaction commits
     else:
         # SQLite takes one writer at a time and makes the others poll with growing sleeps; queueing this
@@ -196,7 +206,7 @@ def _distinct(submitted: list[str], canonical: list[CanonicalUrl]) -> list[intak
 
 
 def _validate(
-    portal: Portal, *, urls: list[str], seen_on: str, description: str, email: str
+    portal: IntakePortal, *, urls: list[str], seen_on: str, description: str, email: str
 ) -> tuple[list[str], list[CanonicalUrl]]:
     error = IntakeError()
     if not portal.active:
@@ -246,7 +256,9 @@ def _validate(
     return submitted, canonical
 
 
-def _link_items(report: Report, portal: Portal, submitted: list[str], canonical: list[CanonicalUrl]) -> dict[str, int]:
+def _link_items(
+    report: Report, portal: IntakePortal, submitted: list[str], canonical: list[CanonicalUrl]
+) -> dict[str, int]:
     """Link the report to the open item of each canonical address, creating missing items. Returns sha256 -> item id.
 
     Race-safe under the partial unique constraint (one open item per address): a concurrent creation shows up
@@ -287,15 +299,15 @@ def _join_items(pks: list[int], now) -> int:  # noqa: ANN001
     )
 
 
-def _new_item(c: CanonicalUrl, portal: Portal) -> ReportedUrl:
-    return ReportedUrl(canonical_url=c.url, url_sha256=c.sha256, host=c.host[:253], portal=portal, report_count=1)
+def _new_item(c: CanonicalUrl, portal: IntakePortal) -> ReportedUrl:
+    return ReportedUrl(canonical_url=c.url, url_sha256=c.sha256, host=c.host[:253], portal_id=portal.id, report_count=1)
 
 
 def _new_event(item: ReportedUrl) -> ItemEvent:
     return ItemEvent(item=item, from_status="", to_status=ItemStatus.NEW, reason="reported")
 
 
-def _create_items(missing: list[CanonicalUrl], portal: Portal, now) -> dict[str, int]:  # noqa: ANN001
+def _create_items(missing: list[CanonicalUrl], portal: IntakePortal, now) -> dict[str, int]:  # noqa: ANN001
     try:
         with transaction.atomic():
             items = ReportedUrl.objects.bulk_create([_new_item(c, portal) for c in missing])

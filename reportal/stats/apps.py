@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class StatsConfig(AppConfig):
     name = "reportal.stats"
     label = "stats"
+
+    def ready(self) -> None:
+        from reportal.stats import signals
+
+        signals.connect()

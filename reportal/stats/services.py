@@ -1,0 +1,343 @@
+"""The figures: kept up to date item by item (and report day by report day), rebuilt from raw rows on demand, read
+by the dashboard, the exports, the public page and the API.
+
+Updates are idempotent: `update_items` recomputes each item's contributions from the raw rows, compares them with
+what its ItemFact says it already counts, and adds only the difference to DailyCount, in one transaction.
+`update_report_days` recounts the reports of whole (portal, day) pairs. Running either twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+
+from reportal.actions import services as actions
+from reportal.reports import services as reports
+from reportal.stats import facts
+from reportal.stats.facts import Contribution, Fact
+from reportal.stats.models import DailyCount, ItemFact
+
+logger = logging.getLogger(__name__)
+
+REPORTS = "reports"
+CountKey = tuple[int, date, str, str]  # (portal id, day, metric, key)
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+# --- Keeping the figures up to date -------------------------------------------------------------------------
+
+
+def _apply(delta: Counter[CountKey]) -> None:
+    """Add `delta` to DailyCount (inside the caller's transaction); rows that fall to zero go."""
+    for (portal_id, day, metric, key), change in sorted(delta.items()):
+        if not change:
+            continue
+        rows = DailyCount.objects.filter(portal_id=portal_id, day=day, metric=metric, key=key)
+        if not rows.update(count=F("count") + change):
+            DailyCount.objects.create(portal_id=portal_id, day=day, metric=metric, key=key, count=change)
+        elif change < 0:
+            rows.filter(count=0).delete()
+
+
+def _fact_row(fact: Fact) -> ItemFact:
+    return ItemFact(
+        item_id=fact.item_id,
+        portal_id=fact.portal_id,
+        reported_on=fact.reported_on,
+        source=fact.source,
+        outcome=fact.outcome,
+        assessed_on=fact.assessed_on,
+        actioned_on=fact.actioned_on,
+        hosting_country=fact.hosting_country,
+        removed_on=fact.removed_on,
+        removal_seconds=fact.removal_seconds,
+        classification=fact.classification,
+        notices_sent=fact.notices_sent,
+        contributions=facts.encode(fact.contributions),
+    )
+
+
+FACT_FIELDS = [f.name for f in ItemFact._meta.concrete_fields if f.name not in ("item_id", "updated_at")]
+
+
+def _update_once(ids: list[int]) -> int:
+    with transaction.atomic():
+        # Lock first, read after: a concurrent update of the same item waits here and then sees the newer rows.
+        existing = {f.item_id: f for f in ItemFact.objects.select_for_update().filter(item_id__in=ids)}
+        computed = facts.compute_facts(ids)
+        delta: Counter[CountKey] = Counter()
+        changed: list[ItemFact] = []
+        created: list[ItemFact] = []
+        for item_id, fact in computed.items():
+            row = _fact_row(fact)
+            old = existing.get(item_id)
+            if old is not None and all(getattr(old, name) == getattr(row, name) for name in FACT_FIELDS):
+                continue
+            old_counts = facts.decode(old.contributions) if old is not None else Counter()
+            for (metric, key, day), n in fact.contributions.items():
+                delta[(fact.portal_id, day, metric, key)] += n
+            for (metric, key, day), n in old_counts.items():
+                delta[(old.portal_id if old else fact.portal_id, day, metric, key)] -= n
+            (changed if old is not None else created).append(row)
+        if created:
+            ItemFact.objects.bulk_create(created)
+        if changed:
+            ItemFact.objects.bulk_update(changed, FACT_FIELDS)
+        _apply(delta)
+        # An item whose raw rows were deleted (retention) keeps its fact: the figures outlive the raw data.
+        return len(created) + len(changed)
+
+
+def update_items(item_ids: Iterable[int]) -> int:
+    """Bring the facts and daily counts of these items up to date; returns how many facts changed."""
+    ids = sorted(set(item_ids))
+    if not ids:
+        return 0
+    for attempt in range(5):
+        try:
+            return _update_once(ids)
+        except IntegrityError:
+            # Another worker created one of these facts or counts a moment ago; the next round locks and adds.
+            if attempt == 4:
+                raise
+    return 0
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min, tzinfo=UTC)
+    return start, start + timedelta(days=1)
+
+
+def update_report_days(pairs: Iterable[tuple[int, date]]) -> None:
+    """Recount the reports received of each (portal id, day): the count is set, not added, so a repeat is harmless."""
+    for portal_id, day in sorted(set(pairs)):
+        since, until = _day_bounds(day)
+        counted = {
+            source: n for _p, _d, source, n in reports.report_counts(portal_id=portal_id, since=since, until=until)
+        }
+        for attempt in range(5):
+            try:
+                with transaction.atomic():
+                    rows = DailyCount.objects.filter(portal_id=portal_id, day=day, metric=REPORTS)
+                    rows.exclude(key__in=list(counted)).delete()
+                    for source, n in counted.items():
+                        if not rows.filter(key=source).update(count=n):
+                            DailyCount.objects.create(portal_id=portal_id, day=day, metric=REPORTS, key=source, count=n)
+                break
+            except IntegrityError:
+                if attempt == 4:
+                    raise
+
+
+def update_for_reports(report_ids: Iterable[int], item_ids: Iterable[int]) -> None:
+    """A report was accepted: recount its day, and bring the items it touched up to date."""
+    update_report_days(reports.report_days(report_ids))
+    update_items(item_ids)
+
+
+def refresh_notices_since(since: datetime) -> int:
+    """Notices are counted when sent, which changes no item status: the beat sweep brings those items up to date."""
+    return update_items(actions.items_with_notices_sent_since(since))
+
+
+# --- Rebuilding from raw rows -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    items: int
+    counts: int
+    seconds: float
+
+
+def rebuild(*, progress: Progress | None = None, batch: int = 2000) -> RebuildResult:
+    """Throw the figures away and compute them again from the raw rows, portal by portal (memory stays bounded)."""
+    import time as clock
+
+    started = clock.monotonic()
+    total = reports.item_count()
+    done = 0
+    count_rows = 0
+    with transaction.atomic():
+        DailyCount.objects.all().delete()
+        ItemFact.objects.all().delete()
+        per_portal: dict[int, Counter[tuple[date, str, str]]] = defaultdict(Counter)
+        for portal_id, day, source, n in reports.report_counts():
+            per_portal[portal_id][(day, REPORTS, source)] += n
+        for portal_id in sorted(reports.portal_ids_with_items() | set(per_portal)):
+            counts = per_portal.pop(portal_id, Counter())
+            for ids in reports.item_id_batches(batch, portal_id=portal_id):
+                computed = facts.compute_facts(ids)
+                ItemFact.objects.bulk_create([_fact_row(f) for f in computed.values()], batch_size=1000)
+                for fact in computed.values():
+                    for (metric, key, day), n in fact.contributions.items():
+                        counts[(day, metric, key)] += n
+                done += len(ids)
+                if progress is not None:
+                    progress(done, total)
+            DailyCount.objects.bulk_create(
+                [
+                    DailyCount(portal_id=portal_id, day=day, metric=metric, key=key, count=n)
+                    for (day, metric, key), n in counts.items()
+                    if n
+                ],
+                batch_size=2000,
+            )
+            count_rows += sum(1 for n in counts.values() if n)
+    return RebuildResult(items=done, counts=count_rows, seconds=clock.monotonic() - started)
+
+
+# --- Reading the figures ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """Days from `since` to `until`, both included, in some portals (None: every portal)."""
+
+    since: date
+    until: date
+    portal_ids: frozenset[int] | None = None
+
+
+def _counts(period: Period) -> QuerySet[DailyCount]:
+    rows = DailyCount.objects.filter(day__gte=period.since, day__lte=period.until)
+    if period.portal_ids is not None:
+        rows = rows.filter(portal_id__in=sorted(period.portal_ids))
+    return rows
+
+
+def totals(period: Period) -> dict[str, dict[str, int]]:
+    """{metric: {key: count}} over the period, in one grouped query."""
+    found: dict[str, dict[str, int]] = defaultdict(dict)
+    rows = _counts(period).values("metric", "key").annotate(n=Sum("count")).values_list("metric", "key", "n")
+    for metric, key, n in rows:
+        if n:
+            found[metric][key] = int(n)
+    return dict(found)
+
+
+def monthly(period: Period, metrics: Iterable[str]) -> dict[str, dict[date, int]]:
+    """{metric: {first day of month: count}} over the period."""
+    found: dict[str, dict[date, int]] = defaultdict(dict)
+    rows = (
+        _counts(period)
+        .filter(metric__in=list(metrics))
+        .annotate(month=TruncMonth("day"))
+        .values("metric", "month")
+        .annotate(n=Sum("count"))
+        .values_list("metric", "month", "n")
+    )
+    for metric, month, n in rows:
+        month_day = month.date() if isinstance(month, datetime) else month
+        found[metric][month_day] = int(n or 0)
+    return dict(found)
+
+
+def percentile(sorted_values: list[float], share: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default), as the time-to-removal pages compute it."""
+    if not sorted_values:
+        return 0.0
+    position = (len(sorted_values) - 1) * share
+    lower = int(position)
+    upper = min(lower + 1, len(sorted_values) - 1)
+    return sorted_values[lower] + (sorted_values[upper] - sorted_values[lower]) * (position - lower)
+
+
+@dataclass(frozen=True)
+class RemovalSummary:
+    count: int
+    median_hours: float
+    p90_hours: float
+    within: dict[str, float] = field(default_factory=dict)  # bucket key -> share (0..1) removed within it
+
+
+def summarise_removals(seconds: list[int]) -> RemovalSummary:
+    values = sorted(s / 3600 for s in seconds)
+    within: dict[str, float] = {}
+    for key, bound in facts.REMOVAL_BUCKETS[:-1]:
+        within[key] = (sum(1 for s in seconds if s <= bound) / len(seconds)) if seconds else 0.0
+    return RemovalSummary(
+        count=len(values),
+        median_hours=round(percentile(values, 0.5), 1),
+        p90_hours=round(percentile(values, 0.9), 1),
+        within=within,
+    )
+
+
+def removal_seconds(period: Period) -> list[tuple[date, int]]:
+    """(removal day, seconds from first report to removal) of each standing removal in the period."""
+    rows = ItemFact.objects.filter(removed_on__gte=period.since, removed_on__lte=period.until)
+    if period.portal_ids is not None:
+        rows = rows.filter(portal_id__in=sorted(period.portal_ids))
+    return [(d, s) for d, s in rows.values_list("removed_on", "removal_seconds") if d is not None and s is not None]
+
+
+def removals(period: Period) -> tuple[RemovalSummary, dict[date, RemovalSummary]]:
+    """Time to removal over the whole period, and per month."""
+    found = removal_seconds(period)
+    per_month: dict[date, list[int]] = defaultdict(list)
+    for day, seconds in found:
+        per_month[day.replace(day=1)].append(seconds)
+    return summarise_removals([s for _d, s in found]), {m: summarise_removals(v) for m, v in sorted(per_month.items())}
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One row per case (actioned item) for the case export."""
+
+    reference: str
+    url: str
+    portal_id: int
+    reported_on: date
+    assessed_on: date | None
+    actioned_on: date | None
+    classification: dict[str, object]
+    hosting_country: str
+    notices_sent: int
+    removed_on: date | None
+    removal_seconds: int | None
+
+
+def cases(period: Period, slugs: dict[int, str], limit: int = 100_000) -> list[CaseRow]:
+    """Every item actioned in the period, once, oldest first."""
+    rows = ItemFact.objects.filter(actioned_on__gte=period.since, actioned_on__lte=period.until)
+    if period.portal_ids is not None:
+        rows = rows.filter(portal_id__in=sorted(period.portal_ids))
+    chosen = list(rows.order_by("actioned_on", "item_id")[:limit])
+    urls = {s.item_id: s.canonical_url for s in reports.item_snapshots([f.item_id for f in chosen])}
+    return [
+        CaseRow(
+            reference=f"{slugs.get(f.portal_id, '?').upper()}-{f.item_id:07d}",
+            url=urls.get(f.item_id, ""),
+            portal_id=f.portal_id,
+            reported_on=f.reported_on,
+            assessed_on=f.assessed_on,
+            actioned_on=f.actioned_on,
+            classification=dict(f.classification or {}),
+            hosting_country=f.hosting_country,
+            notices_sent=f.notices_sent,
+            removed_on=f.removed_on,
+            removal_seconds=f.removal_seconds,
+        )
+        for f in chosen
+    ]
+
+
+def all_counts() -> dict[CountKey, int]:
+    """Every stored count (for tests and the rebuild check)."""
+    return {
+        (p, d, m, k): n
+        for p, d, m, k, n in DailyCount.objects.values_list("portal_id", "day", "metric", "key", "count")
+        if n
+    }
+
+
+def contributions_of(item_ids: list[int]) -> dict[int, Counter[Contribution]]:
+    return {f.item_id: facts.decode(f.contributions) for f in ItemFact.objects.filter(item_id__in=item_ids)}

@@ -1,0 +1,107 @@
+"""Each figure equals a count made straight from the raw rows, for random report histories; updates are idempotent;
+a rebuild from raw rows gives the live figures exactly."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reportal.reports.models import Report, ReportedUrl
+from reportal.stats import services
+from tests.stats.histories import Decided, History, histories, portals, raw_figures, write
+
+pytestmark = pytest.mark.django_db
+
+PERIODS = [(date(2025, 1, 1), date(2025, 12, 31)), (date(2025, 2, 1), date(2025, 3, 15))]
+
+
+class Rollback(Exception):
+    pass
+
+
+def _hand_offs(items: list[ReportedUrl]) -> None:
+    """What the hand-offs do as the items move: each report's day is recounted, each item brought up to date."""
+    report_ids = list(Report.objects.filter(items__in=items).values_list("pk", flat=True))
+    services.update_for_reports(report_ids, [i.pk for i in items])
+
+
+def _dashboard_figures(period: services.Period) -> dict[str, Counter]:
+    totals = services.totals(period)
+    found = {
+        metric: Counter(totals.get(metric, {}))
+        for metric in (
+            "reports",
+            "urls",
+            "assessed",
+            "uk_category",
+            "content_type",
+            "legal_assessment",
+            "hosting_country",
+            "notices_sent",
+            "notices_answered",
+        )
+    }
+    summary, _months = services.removals(period)
+    found["removed_count"] = Counter({"": summary.count} if summary.count else {})
+    found["within_2.5d"] = Counter({"": round(summary.within["2.5d"] * summary.count)} if summary.count else {})
+    found["median_hours"] = Counter({"": summary.median_hours} if summary.count else {})
+    # The removal buckets in the daily counts agree with the removals themselves.
+    assert sum(totals.get("removed", {}).values()) == summary.count
+    return found
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=st.lists(histories, min_size=1, max_size=8), later=st.lists(histories, max_size=5))
+def test_every_figure_equals_a_count_from_the_raw_rows(first, later):
+    try:
+        with transaction.atomic():
+            portal_list = portals()
+            items = [write(h, portal_list) for h in first]
+            _hand_offs(items)
+            more = [write(h, portal_list) for h in later]
+            _hand_offs(more)
+            _hand_offs(items[:2])  # a repeated hand-off (a redelivered message) changes nothing
+
+            for since, until in PERIODS:
+                for chosen in ({portal_list[0].pk}, {p.pk for p in portal_list}):
+                    period = services.Period(since, until, frozenset(chosen))
+                    want = raw_figures(chosen, since, until)
+                    got = _dashboard_figures(period)
+                    medians = want.pop("median_hours"), got.pop("median_hours")
+                    assert got == want, (since, until, chosen)
+                    assert abs(medians[0][""] - medians[1][""]) <= 0.051
+
+            live = services.all_counts()
+            result = services.rebuild()
+            assert result.items == len(items) + len(more)
+            assert services.all_counts() == live
+            raise Rollback
+    except Rollback:
+        pass
+
+
+def test_an_update_run_twice_changes_nothing():
+    portal_list = portals()
+    history = History(
+        portal=0,
+        day=3,
+        sources=["portal", "api"],
+        decisions=[Decided("actionable", 5, classification={"uk_category": "A", "content_type": ["photo"]})],
+        action_hours=2,
+        trace_country="NL",
+        notices=[("host_notice", 1, True)],
+        removal_hours=30,
+        removal_superseded=False,
+        removal_country="",
+    )
+    item = write(history, portal_list)
+    _hand_offs([item])
+    before = services.all_counts()
+    assert services.update_items([item.pk]) == 0
+    _hand_offs([item])
+    assert services.all_counts() == before
