@@ -180,6 +180,16 @@ def can_read_audit(user: Any) -> bool:
     return staff_role(user) in (Role.SENIOR, Role.ADMIN)
 
 
+def can_view_stats(user: Any) -> bool:
+    """The statistics pages, exports and API: every staff role; a partner viewer sees only their portals' figures."""
+    return staff_role(user) in STAFF_ROLES
+
+
+def stats_portals(user: Any) -> set[int] | None:
+    """Portals whose figures `user` may see: None means all (hotline staff), a set limits a partner viewer."""
+    return visible_portal_ids(user) if can_view_stats(user) else set()
+
+
 def _audit_denial(request: HttpRequest, actor: Any, reason: str, **details: Any) -> None:
     from reportal.audit.services import record
 
@@ -550,7 +560,7 @@ def operation_access(operation: Any) -> AccessRule | None:
 class DeclaredAccessMiddleware:
     """Fails closed: a page under /staff/ or /workbench/ whose view declared no rule here answers 403 to everyone."""
 
-    guarded = ("/staff/", "/workbench/")
+    guarded = ("/staff/", "/workbench/", "/stats/")
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
