@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from datetime import datetime
@@ -10,6 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from reportal import csvsafe
 from reportal.reports.models import ItemStatus
 
 
@@ -116,16 +116,10 @@ CSV_COLUMNS = [
 ]
 
 
-def _cell(value: Any) -> str:
-    text = str(value if value is not None else "")
-    # Spreadsheet programs run cells that start with these as formulas.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def case_csv(items: list[Any]) -> bytes:
     """One row per trace of each address (hosting changes over time), with classification and timestamps."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow(CSV_COLUMNS)
     for item in items:
         record = case_record(item)
@@ -135,7 +129,7 @@ def case_csv(items: list[Any]) -> bytes:
         for trace in record["traces"] or [{}]:
             writer.writerow(
                 [
-                    _cell(v)
+                    v
                     for v in (
                         record["reference"],
                         record["url"],

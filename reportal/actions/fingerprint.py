@@ -119,7 +119,10 @@ def capture(url: str, *, page: FetchResult | None = None) -> Fingerprint:
     print_.shingles = _shingles(" ".join(parser.text))
     seen: set[str] = set()
     for link in parser.links:
-        media_url = urljoin(page.final_url, link)
+        try:
+            media_url = urljoin(page.final_url, link)
+        except ValueError:  # the page's markup is untrusted: a broken link is skipped, not fatal to the check
+            continue
         if media_url in seen or not media_url.startswith(("http://", "https://")):
             continue
         seen.add(media_url)

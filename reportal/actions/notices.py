@@ -368,5 +368,8 @@ def send_due(now: datetime | None = None) -> int:
     """Deliver every notice that is due (new ones and retries). Returns how many were sent."""
     sent = 0
     for notice_id in due_notice_ids(now):
-        sent += int(deliver(notice_id, now=now) == DeliveryState.SENT)
+        try:
+            sent += int(deliver(notice_id, now=now) == DeliveryState.SENT)
+        except Exception:  # one notice must not hold back the others; it stays due and is tried again
+            logger.exception("delivering notice %s failed; it is tried on the next pass", notice_id)
     return sent

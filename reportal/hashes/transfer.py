@@ -29,6 +29,8 @@ from typing import IO, Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from reportal import csvsafe
+from reportal.csvsafe import unescape_cell
 from reportal.hashes import banks as bank_services
 from reportal.hashes.banks import ContentSignals
 from reportal.hashes.models import Bank, BankContent, HashImport
@@ -144,7 +146,7 @@ class _LineParser:
                 raise InvalidSignal(_("Each line must be a JSON object."))
             return _signals_from_record(record, self.source), _is_disabled(record)
         assert self.header is not None
-        values = next(csv.reader([text]))
+        values = [unescape_cell(v) for v in next(csv.reader([text]))]
         record = dict(zip(self.header, values, strict=False))
         return _signals_from_record(record, self.source), _is_disabled(record)
 
@@ -261,7 +263,7 @@ def export_bank(
     if file_format not in FORMATS:
         raise ImportFileError(_("Unknown format %(format)s. Use csv, jsonl or local_file.") % {"format": file_format})
     written = 0
-    writer = csv.writer(out, lineterminator="\n") if file_format == "csv" else None
+    writer = csvsafe.writer(out, lineterminator="\n") if file_format == "csv" else None
     if writer:
         writer.writerow(CSV_COLUMNS)
     for content in _rows(bank, include_disabled):

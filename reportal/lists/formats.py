@@ -6,7 +6,6 @@ A delta lists removals before additions: a member applies it as (old - removed) 
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -14,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import BinaryIO
 
+from reportal import csvsafe
 from reportal.lists import publishing
 from reportal.lists.models import ListKind, Publication, Scope
 
@@ -108,7 +108,7 @@ def _json(out: BinaryIO, kind: str, published: Publication | None, since: int | 
 
 def _csv(out: BinaryIO, rows, header: list[str], *, delta: bool) -> None:  # noqa: ANN001
     text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
+    writer = csvsafe.writer(text, lineterminator="\n")
     writer.writerow((["change"] if delta else []) + header)
     stamp_at = len(header) - 1
     for section, tuples in rows.items():

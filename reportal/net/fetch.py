@@ -28,6 +28,8 @@ MAX_REDIRECTS = 5
 USER_AGENT = "reportal/0.1 (hotline takedown monitor)"
 _REDIRECT_CODES = (301, 302, 303, 307, 308)
 
+logger = logging.getLogger(__name__)
+
 # httpx logs every request line at INFO; reported addresses do not belong in plain logs.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
@@ -106,6 +108,10 @@ def _send(
         except httpx.ConnectError as exc:
             last_error = exc
             continue  # another address of the same host may answer
+        except httpx.InvalidURL:
+            # The request was built already: httpx parses a redirect's Location inside send(), even when it does
+            # not follow it, and a malformed one ("http:\\host\x") raises here.
+            raise _bad_redirect(checked.url) from None
         try:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > max_bytes and not allow_truncate:
@@ -173,25 +179,25 @@ def fetch(
     current = url
     with httpx.Client(follow_redirects=False, trust_env=False, timeout=seconds, verify=_tls_context()) as client:
         while True:
-            checked = check_url(current, timeout=max(0.1, deadline - time.monotonic()))
             try:
+                checked = check_url(current, timeout=max(0.1, deadline - time.monotonic()))
                 response, body, address, truncated = _send(
                     client, checked, method, deadline, limit, allow_truncate, headers or {}
                 )
+                location = response.headers.get("location")
+                is_redirect = response.status_code in _REDIRECT_CODES and bool(location)
+                response_headers = {k.lower(): v for k, v in response.headers.items()}
+            except FetchError:
+                raise
             except httpx.TimeoutException:
                 raise FetchError(
                     _("%(url)s did not answer within %(seconds)s seconds.") % {"url": current, "seconds": seconds},
                     reason="timeout",
                     url=current,
                 ) from None
-            except httpx.HTTPError as exc:
-                raise FetchError(
-                    _("Fetching %(url)s failed: %(error)s") % {"url": current, "error": exc},
-                    reason="protocol",
-                    url=current,
-                ) from None
-            location = response.headers.get("location")
-            if response.status_code in _REDIRECT_CODES and location:
+            except Exception as exc:  # noqa: BLE001 -- see _failure: a hostile site must not crash the caller
+                raise _failure(current, exc) from None
+            if is_redirect:
                 if len(redirects) >= MAX_REDIRECTS:
                     raise FetchError(
                         _("%(url)s redirected more than %(max)d times; reportal stopped following it.")
@@ -199,18 +205,68 @@ def fetch(
                         reason="too_many_redirects",
                         url=url,
                     )
-                current = urljoin(current, location)
+                current = _redirect_target(current, location or "")
                 redirects.append(current)
                 continue
-            headers = {k.lower(): v for k, v in response.headers.items()}
             return FetchResult(
                 url=url,
                 final_url=current,
                 status=response.status_code,
-                content_type=sniff_content_type(body, headers.get("content-type")),
-                headers=headers,
+                content_type=sniff_content_type(body, response_headers.get("content-type")),
+                headers=response_headers,
                 body=body,
                 redirects=redirects,
                 address=address,
                 truncated=truncated,
             )
+
+
+def _redirect_target(current: str, location: str) -> str:
+    """The absolute address a Location header points to, or FetchError when it is not a web address at all.
+
+    Sites send anything here (backslashes, control characters, broken IPv6 brackets, lone surrogates after
+    decoding); what cannot be joined and re-checked ends the fetch as a result, never as an exception.
+    """
+    try:
+        target = urljoin(current, location.strip())
+        if not target.isprintable():  # control characters, lone surrogates
+            raise ValueError("unprintable characters")
+        if "\\" in target.split("?", 1)[0]:  # parsers disagree on backslashes (browsers read "/", httpx refuses)
+            raise ValueError("a backslash in the address")
+        httpx.URL(target)  # the same parser that would refuse it on the next hop
+        return target
+    except (ValueError, UnicodeError, httpx.InvalidURL, TypeError):
+        raise _bad_redirect(current) from None
+
+
+def _bad_redirect(url: str) -> FetchError:
+    return FetchError(
+        _("%(url)s redirected to an address that is not a valid web address; reportal stopped there.") % {"url": url},
+        reason="bad_redirect",
+        url=url,
+    )
+
+
+def _failure(url: str, exc: Exception) -> FetchError:
+    """Every other error a fetch can meet, as a FetchError with a reason code.
+
+    httpx's HTTPError family (protocol violations h11 found, bad gzip, connection resets), httpx.InvalidURL
+    (which is not an HTTPError), UnicodeError and ValueError from header or URL parsing, OSError from the socket
+    or TLS layer, and anything a library version adds later: the class is closed here, so a caller's
+    `except FetchError` is complete.
+    """
+    if isinstance(exc, httpx.DecodingError):
+        reason = "decoding"
+    elif isinstance(exc, (httpx.HTTPError, httpx.StreamError, OSError)):
+        reason = "protocol"
+    elif isinstance(exc, (httpx.InvalidURL, ValueError, UnicodeError, TypeError)):
+        reason = "invalid"
+    else:
+        reason = "error"
+        logger.warning("unexpected %s during a fetch; reported as a failed fetch", type(exc).__name__)
+    detail = str(exc).encode("ascii", "backslashreplace").decode("ascii")[:300]
+    return FetchError(
+        _("Fetching %(url)s failed: %(error)s") % {"url": url, "error": detail or type(exc).__name__},
+        reason=reason,
+        url=url,
+    )

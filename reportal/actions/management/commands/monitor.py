@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -10,6 +11,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from reportal.actions.monitoring import run_pass
 from reportal.actions.notices import send_due
 from reportal.actions.services import act_on_item, sweep_unacted
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -26,7 +29,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         while True:
             for item_id in sweep_unacted(older_than_minutes=0 if options["all"] else 5):
-                act_on_item(item_id)
+                try:
+                    act_on_item(item_id)
+                except Exception:  # one address must not stop the pass; the sweep tries it again next time
+                    logger.exception("acting on item %s failed; it is tried on the next pass", item_id)
             checks = run_pass(everything=options["all"])
             sent = send_due()
             for record in checks:
