@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "reportal.hashes",
     "reportal.crawler",
     "reportal.stats",
+    "reportal.pipeline",
 ]
 
 MIDDLEWARE = [
@@ -167,7 +168,13 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "reports-flush-outbox": {"task": "reports.flush_outbox", "schedule": 60.0},
+    # Hand-offs between stages (reportal/pipeline/registry.py): re-send what is undone and due.
+    "pipeline-sweep": {"task": "pipeline.sweep", "schedule": env_float("REPORTAL_HANDOFF_SWEEP_SECONDS", 30.0)},
 }
+# A hand-off not done this long after its commit is sent again by the sweep (its first message may be lost).
+REPORTAL_HANDOFF_GRACE_SECONDS = env_float("REPORTAL_HANDOFF_GRACE_SECONDS", 60.0)
+# A running hand-off holds its row this long; after a killed worker, the sweep sends it again once it expires.
+REPORTAL_HANDOFF_CLAIM_SECONDS = env_float("REPORTAL_HANDOFF_CLAIM_SECONDS", 300.0)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 # URL and keyword lists: a new version at these hours of the day (UTC, comma-separated), and on demand.

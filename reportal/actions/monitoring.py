@@ -24,6 +24,7 @@ from reportal.actions.models import (
 )
 from reportal.net.errors import FetchError
 from reportal.net.fetch import fetch
+from reportal.pipeline import services as pipeline
 from reportal.reports.lifecycle import change_status
 from reportal.reports.models import ItemStatus
 from reportal.tracing.models import Trace, TracePurpose
@@ -65,17 +66,6 @@ def start(item: Any, *, baseline: dict[str, Any] | None = None, now: datetime | 
         monitor.baseline = baseline or {}
         monitor.save()
     return monitor
-
-
-def _call_lists(name: str, item: Any) -> None:
-    try:
-        from reportal.lists import services as lists
-
-        getattr(lists, name)(item)
-    except NotImplementedError:
-        logger.info("lists.%s is not available yet; skipped", name)
-    except Exception:
-        logger.exception("lists.%s failed for item %s", name, item.pk)
 
 
 def observe(monitor: Monitor) -> tuple[str, int | None, str, Any]:
@@ -138,7 +128,7 @@ def _mark_removed(monitor: Monitor, trace: Trace | None, now: datetime, how: str
     monitor.state = MonitorState.REMOVED
     monitor.removed_at = now
     monitor.watch_until = now + timedelta(days=settings.REPORTAL_MONITOR_REAPPEAR_DAYS)
-    transaction.on_commit(lambda: _call_lists("on_removed", item))
+    pipeline.record("item.removed", item.pk, key=f"{item.pk}:{now.isoformat()}")
 
 
 def _reopen(monitor: Monitor, trace: Trace | None, now: datetime) -> bool:
@@ -158,7 +148,7 @@ def _reopen(monitor: Monitor, trace: Trace | None, now: datetime) -> bool:
     monitor.last_action_at = now
     monitor.reappeared_count += 1
     created = notices.open_case(item, trace, reason="reappeared")
-    transaction.on_commit(lambda: _call_lists("on_reappeared", item))
+    pipeline.record("item.reappeared", item.pk, key=f"{item.pk}:{now.isoformat()}")
     transaction.on_commit(lambda: _send_soon([n.pk for n in created]))
     return True
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from reportal.pipeline.services import Work, actor, receiver
+
 
 @shared_task(name="actions.act_on_item", ignore_result=True)
 def act_on_item(item_id: int) -> None:
@@ -11,6 +13,17 @@ def act_on_item(item_id: int) -> None:
 
     for notice_id in act(item_id):
         send_notice.delay(notice_id)
+
+
+@receiver("actions.act_on_confirmed")
+def act_on_confirmed(work: Work) -> None:
+    """Hand-off item.confirmed -> actions: trace the host, open the case, send its notices (once per item)."""
+    from reportal.actions import services
+    from reportal.reports.services import get_item
+
+    item = get_item(work.subject_id)
+    if item is not None:
+        services.on_actionable(item, actor(work))
 
 
 @shared_task(name="actions.send_notice", ignore_result=True)

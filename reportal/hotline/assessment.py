@@ -1,11 +1,12 @@
-"""Deciding an item: the analyst's outcome moves its status, opens second opinions, and (after commit) hands
-confirmed items to tracing/action, the URL list and the hash bank."""
+"""Deciding an item: the analyst's outcome moves its status, opens second opinions, and records what the next
+stages owe a confirmed item (trace and notice, list entry, hash banking, evidence) in the same transaction.
+
+Nothing of the next stages runs inside the analyst's request: the hand-offs (reportal/pipeline/registry.py) are
+carried out by Celery tasks after the commit, and swept again by beat until they are done."""
 
 from __future__ import annotations
 
-import logging
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,10 +17,10 @@ from django.utils.translation import gettext as _
 from reportal.hotline import claims, preview
 from reportal.hotline.models import Assessment, ListScope, NotActionableReason, Outcome, Review, ReviewReason
 from reportal.hotline.schemes import ClassificationInvalid, category_of, clean_classification
+from reportal.pipeline import services as pipeline
 from reportal.reports.lifecycle import change_status
 from reportal.reports.models import ItemStatus, ReportedUrl
 
-logger = logging.getLogger(__name__)
 _random = secrets.SystemRandom()
 
 
@@ -94,7 +95,7 @@ def assess_item(item: ReportedUrl, analyst: Any, decision: Decision) -> Assessme
 
 
 def apply_outcome(item: ReportedUrl, assessment: Assessment, actor: Any) -> None:
-    """Move the item to the assessment's outcome and queue the follow-up work for after commit."""
+    """Move the item to the assessment's outcome; a confirmation records its hand-offs in the same transaction."""
     if assessment.outcome == Outcome.ACTIONABLE:
         try:
             with transaction.atomic():
@@ -104,48 +105,23 @@ def apply_outcome(item: ReportedUrl, assessment: Assessment, actor: Any) -> None
             raise AssessmentRefused(
                 {"__all__": _("A newer item for this address is open; assess that one instead.")}
             ) from None
-        images = preview.images_seen(item)
-        transaction.on_commit(lambda: after_confirmed(item, assessment, actor, images))
+        pipeline.record(
+            "item.confirmed",
+            item.pk,
+            key=f"assessment:{assessment.pk}",
+            payload={
+                "assessment_id": assessment.pk,
+                "scope": assessment.list_scope,
+                "category": category_of(assessment.classification),
+                "actor_id": getattr(actor, "pk", None),
+            },
+        )
     elif assessment.outcome == Outcome.NOT_ACTIONABLE:
         change_status(item, ItemStatus.NOT_ACTIONABLE, actor=actor, reason=assessment.reason)
-        transaction.on_commit(lambda: preview.STORE.forget_item(item.pk))
+    # Registered after the hand-offs' sends: a run in this process (eager tests) may still use the previewed images.
+    transaction.on_commit(lambda: preview.STORE.forget_item(item.pk))
 
 
-def after_confirmed(item: ReportedUrl, assessment: Assessment, actor: Any, images: list[bytes]) -> None:
-    """Hand a confirmed item to the next stages; each one's failure is logged and does not stop the others."""
-    from reportal.actions import services as actions
-    from reportal.hashes import services as hashes
-    from reportal.hotline import evidence
-    from reportal.lists import services as lists
-
-    category = category_of(assessment.classification)
-    if not images:
-        images = preview.refetch_images(item)
-    _call("actions.on_actionable", lambda: actions.on_actionable(item, actor))
-    _call(
-        "lists.on_confirmed",
-        lambda: lists.on_confirmed(item, scope=assessment.list_scope, category=category, actor=actor),
-    )
-    if images:
-        _call(
-            "hashes.add_confirmed_images",
-            lambda: hashes.add_confirmed_images(item, images, analyst=actor, classification=category),
-        )
-        _call("evidence.store_images", lambda: evidence.store_images(item, images))
-    preview.STORE.forget_item(item.pk)
-
-
-def after_overturned(item: ReportedUrl) -> None:
-    """A senior found a confirmed item not actionable: its list entry ends."""
-    from reportal.lists import services as lists
-
-    _call("lists.on_removed", lambda: lists.on_removed(item))
-
-
-def _call(name: str, hook: Callable[[], Any]) -> None:
-    try:
-        hook()
-    except NotImplementedError:
-        logger.info("%s is not available yet; skipped", name)
-    except Exception:
-        logger.exception("%s failed after an assessment; the decision stands", name)
+def after_overturned(item: ReportedUrl, assessment: Assessment) -> None:
+    """A senior found a confirmed item not actionable: its list entry ends. Call inside the senior's transaction."""
+    pipeline.record("item.overturned", item.pk, key=f"assessment:{assessment.pk}")

@@ -298,11 +298,16 @@ def images_seen(item: ReportedUrl, user: Any | None = None) -> list[bytes]:
     return list(seen.values())
 
 
-def refetch_images(item: ReportedUrl) -> list[bytes]:
-    """Fetch the item's images again (for a worker that never held them), in memory."""
+def refetch_images(item: ReportedUrl, *, strict: bool = False) -> list[bytes]:
+    """Fetch the item's images again (for a worker that never held them), in memory. With `strict`, a page that
+    could not be reached (timeout, refused connection) raises FetchError, so that a hand-off tries again later."""
     try:
         page = _fetch_page(item.canonical_url)
-    except (FetchRefused, FetchError, ValueError):
+    except FetchRefused:
+        return []
+    except (FetchError, ValueError):
+        if strict:
+            raise
         return []
     content_type = (page.content_type or "").split(";")[0].strip().lower()
     if page.status >= 400:

@@ -62,7 +62,7 @@ def decide(review: Review, senior: Any, decision: Decision) -> Review:
             was_confirmed = original.outcome == Outcome.ACTIONABLE
             apply_outcome(item, own, senior)
             if was_confirmed and own.outcome == Outcome.NOT_ACTIONABLE:
-                transaction.on_commit(lambda: after_overturned(item))
+                after_overturned(item, own)
         claims.end_claim(item)
     review.refresh_from_db()
     return review

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from smtplib import SMTPException
+from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 
-from reportal.hotline import evidence, feedback
+from reportal.hotline import evidence, feedback, preview
+from reportal.pipeline.services import Work, actor, receiver
 
 
 @shared_task(
@@ -18,6 +21,51 @@ from reportal.hotline import evidence, feedback
 def send_reporter_feedback(event_id: int) -> int:
     """E-mail the outcome of one item status change to its reporters (each outcome at most once per reporter)."""
     return feedback.send_for_event(event_id)
+
+
+@receiver("hotline.send_outcome_feedback")
+def send_outcome_feedback(work: Work) -> None:
+    """Hand-off item.outcome -> feedback: e-mail the outcome to the item's reporters (once per reporter and
+    outcome: ReporterFeedback's unique key). An SMTP failure leaves the hand-off to be retried with back-off."""
+    feedback.send_for_event(int(work.payload["event_id"]))
+
+
+@receiver("hotline.bank_confirmed_images")
+def bank_confirmed_images(work: Work) -> None:
+    """Hand-off item.confirmed -> hashes: fetch the page's images through the guarded fetcher (in memory, in the
+    worker) and bank their hashes. An image already in the bank is not added again."""
+    from reportal.hashes import services as hashes
+
+    item = _confirmed_item(work)
+    if item is None:
+        return
+    images = _images(item)
+    if images:
+        hashes.add_confirmed_images(item, images, analyst=actor(work), classification=work.payload.get("category", ""))
+
+
+@receiver("hotline.store_confirmed_evidence")
+def store_confirmed_evidence(work: Work) -> None:
+    """Hand-off item.confirmed -> evidence: keep the images, encrypted, when evidence storage is on (each image
+    once per item)."""
+    if not settings.REPORTAL_EVIDENCE_STORAGE:
+        return
+    item = _confirmed_item(work)
+    if item is not None:
+        evidence.store_images(item, _images(item))
+
+
+def _confirmed_item(work: Work) -> Any:
+    from reportal.reports.services import get_item
+
+    item = get_item(work.subject_id)
+    # Overturned by a senior before this ran: nothing of it goes to the bank or the evidence store.
+    return None if item is None or item.status == "not_actionable" else item
+
+
+def _images(item: Any) -> list[bytes]:
+    # What the analyst previewed, if this process holds it (a run inside the web process); else fetched again.
+    return preview.images_seen(item) or preview.refetch_images(item, strict=True)
 
 
 @shared_task(name="hotline.feedback_sweep")

@@ -10,7 +10,7 @@ takes every report committed in it, so a busy intake does not pay a broker round
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.db import transaction
@@ -92,3 +92,10 @@ def flush_outbox() -> int:
     waiting.filter(followup_enqueued_at__isnull=True).update(followup_enqueued_at=now)
     logger.info("Outbox sweep asked for the follow-up of %s waiting reports.", count)
     return count
+
+
+def followup_backlog() -> tuple[int, datetime | None]:
+    """Reports still waiting for their follow-up, and when the oldest of them was made (for pipeline.backlog)."""
+    waiting = Report.objects.filter(followup_done_at__isnull=True)
+    oldest = waiting.order_by("created_at").values_list("created_at", flat=True).first()
+    return (waiting.count() if oldest is not None else 0), oldest
