@@ -14,7 +14,8 @@ session of the pages), `auth=MemberKeyAuth(scope)` (a member key; `staff=True` a
 (`UNDECLARED`), `reportal check` warns, and tests/test_permissions_matrix.py fails until its row is added there.
 
 Objects: `visible_portal_ids`, `can_view_item`, `can_view_report`, `can_change_item` (partner viewers read only
-their portals' reports, and change nothing), `can_view_reporter_contact`, `can_manage_staff`, `can_read_audit`.
+their portals' reports, and change nothing), `can_view_reporter_contact`, `can_manage_staff`, `can_read_audit`;
+pages: `may_open` (which staff pages a user's navigation offers).
 """
 
 from __future__ import annotations
@@ -191,6 +192,22 @@ def stats_portals(user: Any) -> set[int] | None:
 
 
 def _audit_denial(request: HttpRequest, actor: Any, reason: str, **details: Any) -> None:
+def may_open(user: Any, path: str) -> bool:
+    """May `user` open the staff page at `path` (e.g. "/workbench/team/")? Read from the roles that page's view
+    declared, so navigation offers exactly the pages that would open; an unknown path or undeclared view is no."""
+    from django.urls import Resolver404, resolve
+
+    role = staff_role(user)
+    if role is None:
+        return False
+    try:
+        view = resolve(path).func
+    except Resolver404:
+        return False
+    rule = declared_access(view)
+    return rule is not None and rule.kind == "staff" and str(role) in rule.roles
+
+
     from reportal.audit.services import record
 
     try:

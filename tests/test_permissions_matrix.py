@@ -82,6 +82,9 @@ PAGES: dict[str, list[Check]] = {
     # The senior does not hold the analyst's claim: the release changes nothing.
     "hotline:release": [page(ASSESSORS, "POST", quiet=frozenset({"senior"}))],
     "hotline:assess": [page(ASSESSORS, "POST")],
+    # An abuse contact for a notice that waits for one: the hotline's own people, not partner viewers.
+    "hotline:abuse_contact": [page(HOTLINE, "POST")],
+    "hotline:next": [page(ASSESSORS, "POST")],
     "hotline:item_preview": [page(ASSESSORS)],
     "hotline:thumbnail": [page(ASSESSORS, missing_ok=True)],
     "hotline:reveal": [page(ASSESSORS, "POST", missing_ok=True)],

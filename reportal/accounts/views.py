@@ -392,12 +392,24 @@ def member_list_view(request: HttpRequest) -> HttpResponse:
 def audit_log_view(request: HttpRequest) -> HttpResponse:
     from django.core.paginator import Paginator
 
-    from reportal.audit.models import AuditEntry
+    from reportal.audit import services as audit_log
 
-    entries = AuditEntry.objects.order_by("-seq")
-    action = request.GET.get("action", "")[:100]
-    if action:
-        entries = entries.filter(action__startswith=action)
-    page = Paginator(entries, 100).get_page(request.GET.get("page"))
-    record(request.user, "audit.viewed", action_filter=action, page=page.number)
-    return render(request, "staff/audit_log.html", {"page": page, "action": action})
+    filters, errors = audit_log.parse_filters(request.GET)
+    page = Paginator(audit_log.search(filters), 100).get_page(request.GET.get("page"))
+    record(
+        request.user, "audit.viewed", filters={k: str(v) for k, v in filters.__dict__.items() if v}, page=page.number
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    rows = [
+        (entry, audit_log.object_label(entry.object_type), audit_log.detail_fields(entry.details)) for entry in page
+    ]
+    context = {
+        "page": page,
+        "rows": rows,
+        "filters": filters,
+        "errors": errors,
+        "object_choices": audit_log.object_choices(),
+        "query": query.urlencode(),
+    }
+    return render(request, "staff/audit_log.html", context)

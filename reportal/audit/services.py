@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from reportal.audit import chain
 from reportal.audit.models import GENESIS_HASH, AuditEntry, AuditHead
@@ -139,3 +143,104 @@ def verify_chain(batch_size: int = 5000) -> ChainReport:
             False, checked, f"entry #{last_seq} changed or replaced (the chain head no longer matches it)", last_seq
         )
     return ChainReport(True, checked)
+
+
+# --- the staff audit page -----------------------------------------------------------------------------------------
+
+# Readable names of the objects most entries are about; others show their technical name.
+OBJECT_LABELS: dict[str, Any] = {
+    "reports.reportedurl": gettext_lazy("Item"),
+    "reports.report": gettext_lazy("Report"),
+    "hotline.review": gettext_lazy("Second opinion"),
+    "hotline.assessment": gettext_lazy("Decision"),
+    "actions.notice": gettext_lazy("Notice"),
+    "lists.listentry": gettext_lazy("URL list entry"),
+    "lists.keyword": gettext_lazy("Keyword"),
+    "portals.portal": gettext_lazy("Portal"),
+    "auth.user": gettext_lazy("Account"),
+    "accounts.memberorganisation": gettext_lazy("Member"),
+}
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """The audit page's filters; empty ones do not filter."""
+
+    actor: str = ""
+    object_type: str = ""
+    object_id: str = ""
+    action: str = ""
+    since: date | None = None
+    until: date | None = None
+
+
+def parse_filters(params: Any) -> tuple[AuditFilters, list[str]]:
+    """Filters from the page's query; a date that cannot be read is left out and named in the errors."""
+    errors: list[str] = []
+    dates: dict[str, date | None] = {}
+    for name, label in (("since", _("From")), ("until", _("To"))):
+        text = str(params.get(name, "") or "").strip()
+        try:
+            dates[name] = date.fromisoformat(text) if text else None
+        except ValueError:
+            dates[name] = None
+            errors.append(
+                _("%(field)s: %(value)s is not a date. Use the form 2026-01-31.") % {"field": label, "value": text}
+            )
+    filters = AuditFilters(
+        actor=str(params.get("actor", "") or "").strip()[:200],
+        object_type=str(params.get("object_type", "") or "").strip()[:100],
+        object_id=str(params.get("object_id", "") or "").strip()[:64],
+        action=str(params.get("action", "") or "").strip()[:100],
+        since=dates["since"],
+        until=dates["until"],
+    )
+    return filters, errors
+
+
+def search(filters: AuditFilters) -> QuerySet[AuditEntry]:
+    """Entries newest first, narrowed by actor name, object, action (its start) and day (inclusive, local time)."""
+    entries = AuditEntry.objects.order_by("-seq")
+    if filters.actor:
+        entries = entries.filter(actor_name__iexact=filters.actor)
+    if filters.object_type:
+        entries = entries.filter(object_type=filters.object_type)
+    if filters.object_id:
+        entries = entries.filter(object_id=filters.object_id)
+    if filters.action:
+        entries = entries.filter(action__startswith=filters.action)
+    zone = timezone.get_current_timezone()
+    if filters.since:
+        entries = entries.filter(at__gte=datetime.combine(filters.since, time.min, tzinfo=zone))
+    if filters.until:
+        entries = entries.filter(at__lt=datetime.combine(filters.until + timedelta(days=1), time.min, tzinfo=zone))
+    return entries
+
+
+def object_choices() -> list[tuple[str, str]]:
+    """The kinds of object the log holds, with readable names, for the page's menu."""
+    types = AuditEntry.objects.exclude(object_type="").values_list("object_type", flat=True).distinct()
+    return sorted(((t, str(OBJECT_LABELS.get(t, t))) for t in types), key=lambda choice: choice[1])
+
+
+def object_label(object_type: str) -> str:
+    return str(OBJECT_LABELS.get(object_type, object_type))
+
+
+def _readable(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(_readable(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_readable(v)}" for k, v in value.items()) or "—"
+    if value is None or value == "":
+        return "—"
+    if value is True:
+        return str(_("yes"))
+    if value is False:
+        return str(_("no"))
+    return str(value)
+
+
+def detail_fields(details: dict[str, Any]) -> list[tuple[str, str]]:
+    """An entry's details as (name, value) pairs a person can read: `source_url` -> ("Source url", "...")."""
+    return [(str(key).replace("_", " ").capitalize(), _readable(value)) for key, value in (details or {}).items()]

@@ -85,3 +85,16 @@ class AssessmentForm(forms.Form):
         for key, message in errors.items():
             field = key if key in self.fields else SCHEME_PREFIX + key
             self.add_error(field if field in self.fields else None, message)
+
+
+class AbuseContactForm(forms.Form):
+    """The host's abuse address, when RDAP gave none: the analyst found it (the host's site, a registry)."""
+
+    email = forms.EmailField(
+        label=_("Abuse contact address"),
+        max_length=254,
+        error_messages={
+            "required": _("Type the e-mail address of the host's abuse desk."),
+            "invalid": _("This is not an e-mail address. Type it as name@example.org."),
+        },
+    )

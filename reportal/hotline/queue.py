@@ -104,3 +104,47 @@ def queue_items(user: Any, filters: QueueFilters) -> QuerySet[ReportedUrl]:
     if filters.seen_on:
         items = items.filter(Exists(Report.objects.filter(items=OuterRef("pk"), seen_on=filters.seen_on)))
     return with_known(items).order_by("-priority", "first_reported_at", "pk")
+
+
+def status_options() -> list[tuple[str, Any]]:
+    """The queue's status menu: the default (new and being assessed) once, then each status once."""
+    labels = dict(ItemStatus.choices)
+    labels[ItemStatus.NEW] = _("New, nobody has claimed it")
+    return [("", _("Awaiting assessment (new and being assessed)"))] + [
+        (value, labels[value]) for value in ItemStatus.values
+    ]
+
+
+# The queue's heading for each status filter (whole sentences, so each language can word them its own way).
+HEADINGS: dict[str, Any] = {
+    "": _("Items awaiting assessment"),
+    ItemStatus.NEW: _("New items nobody has claimed"),
+    ItemStatus.ASSESSING: _("Items being assessed"),
+    ItemStatus.SECOND_OPINION: _("Items awaiting a second opinion"),
+    ItemStatus.ACTIONABLE: _("Confirmed items awaiting action"),
+    ItemStatus.ACTION_TAKEN: _("Items with action taken, being monitored"),
+    ItemStatus.REMOVED: _("Removed items"),
+    ItemStatus.NOT_ACTIONABLE: _("Items found not actionable"),
+}
+
+
+def heading(filters: QueueFilters) -> Any:
+    return HEADINGS.get(filters.status, HEADINGS[""])
+
+
+def claim_next(user: Any, *, skip: int | None = None) -> ReportedUrl | None:
+    """Claim the first item of the queue that nobody holds (highest priority, then oldest); None when none is left.
+    Tries a few in turn: another analyst may take one between the look and the claim."""
+    from reportal.hotline import claims
+
+    candidates = queue_items(user, QueueFilters()).filter(status__in=claims.CLAIMABLE_STATUSES)
+    candidates = candidates.filter(Q(claimed_by_id__isnull=True) | Q(claimed_by_id=getattr(user, "pk", None)))
+    if skip is not None:
+        candidates = candidates.exclude(pk=skip)
+    for item in candidates[:10]:
+        try:
+            claims.claim_item(item, user)
+        except claims.ClaimRefused:
+            continue
+        return item
+    return None

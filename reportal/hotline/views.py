@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -21,10 +22,19 @@ from reportal.access import Role
 from reportal.hotline import claims, preview, reviews, wellbeing
 from reportal.hotline.assessment import AssessmentRefused, assess_item
 from reportal.hotline.auditing import audit
-from reportal.hotline.forms import AssessmentForm
+from reportal.hotline.forms import AbuseContactForm, AssessmentForm
 from reportal.hotline.history import item_history
 from reportal.hotline.models import Review
-from reportal.hotline.queue import AGE_CHOICES, QueueFilters, queue_items, visible_items, visible_reports
+from reportal.hotline.queue import (
+    AGE_CHOICES,
+    QueueFilters,
+    claim_next,
+    heading,
+    queue_items,
+    status_options,
+    visible_items,
+    visible_reports,
+)
 from reportal.hotline.reporters import reporter_contacts
 from reportal.hotline.thumbnails import veil
 from reportal.portals.models import Portal
@@ -75,7 +85,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         "page": page,
         "filters": filters,
         "portals": portals,
-        "statuses": ItemStatus.choices,
+        "statuses": status_options(),
+        "heading": heading(filters),
+        "filtered": filters != QueueFilters(),
         "ages": [(key, label) for key, (label, _n, _o) in AGE_CHOICES.items()],
         "seen_on_choices": SeenOn.choices,
         "query": _query_without_page(request),
@@ -99,6 +111,22 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
     return render(request, "hotline/item.html", context)
 
 
+def _case_context(
+    request: HttpRequest, item: ReportedUrl, contact_form: AbuseContactForm | None = None
+) -> dict[str, Any]:
+    """Where the address is hosted and what was done about it, from the tracing and actions stages."""
+    from reportal.actions import services as actions
+    from reportal.tracing import services as tracing
+
+    case = actions.case_state(item)
+    can_act = access.can_change_item(request.user, item)
+    return {
+        "trace": tracing.latest_trace(item),
+        "case": case,
+        "contact_form": (contact_form or AbuseContactForm()) if can_act and case.needs_contact else None,
+    }
+
+
 def _item_context(request: HttpRequest, item: ReportedUrl, form: AssessmentForm | None = None) -> dict[str, Any]:
     context = _base_context(request)
     state = claims.claim_state(item)
@@ -116,7 +144,7 @@ def _item_context(request: HttpRequest, item: ReportedUrl, form: AssessmentForm 
         "events": item.events.select_related("actor").order_by("at"),
         "assessments": item.assessments.select_related("analyst").order_by("created_at"),
         "pending_review": pending_review,
-    }
+    } | _case_context(request, item)
     if holds and item.status == ItemStatus.ASSESSING:
         context["form"] = form or AssessmentForm()
         context["screen"] = wellbeing.open_screen(request.user, item) if form is None else None
@@ -171,12 +199,7 @@ def assess(request: HttpRequest, item_id: int) -> HttpResponse:
                 classification=assessment.classification,
             )
             wellbeing.close_screen(request.user, item=item)
-            messages.success(
-                request,
-                _("Item %(id)s saved as '%(outcome)s'. Here is the next one.")
-                % {"id": item.pk, "outcome": assessment.get_outcome_display()},
-            )
-            return HttpResponseRedirect(reverse("hotline:queue"))
+            return _open_next(request, item, saved=assessment.get_outcome_display())
     audit(request.user, "item.assessment_rejected", item, errors=list(form.errors))
     item.refresh_from_db()
     if not claims.holds_claim(item, request.user):
@@ -185,6 +208,83 @@ def assess(request: HttpRequest, item_id: int) -> HttpResponse:
             messages.error(request, str(message))
         return HttpResponseRedirect(reverse("hotline:item", args=[item.pk]))
     context = _item_context(request, item, form=form)
+    return render(request, "hotline/item.html", context, status=400)
+
+
+def _open_next(request: HttpRequest, done: ReportedUrl, *, saved: str | None = None) -> HttpResponse:
+    """Claim the next item of the queue for the analyst and open it; the queue when nothing is left."""
+    following = claim_next(request.user, skip=done.pk)
+    if following is not None:
+        audit(request.user, "item.claimed", following, via="next")
+        if saved is not None:
+            message = _("Item %(id)s saved as '%(outcome)s'. Here is the next one: item %(next)s.") % {
+                "id": done.pk,
+                "outcome": saved,
+                "next": following.pk,
+            }
+        else:
+            message = _("Here is the next item: item %(next)s.") % {"next": following.pk}
+        messages.success(request, message)
+        return HttpResponseRedirect(reverse("hotline:item", args=[following.pk]))
+    if saved is not None:
+        messages.success(
+            request,
+            _("Item %(id)s saved as '%(outcome)s'. Nothing else is waiting in the queue.")
+            % {"id": done.pk, "outcome": saved},
+        )
+    else:
+        messages.info(request, _("Nothing else is waiting in the queue."))
+    return HttpResponseRedirect(reverse("hotline:queue"))
+
+
+@require_POST
+@access.require_staff(*ASSESSORS)
+def next_item(request: HttpRequest) -> HttpResponse:
+    """Skip to the next item: the one the analyst holds (if any, named in `after`) goes back to the queue."""
+    try:
+        after = int(request.POST.get("after", ""))
+    except ValueError:
+        after = None
+    if after is not None:
+        item = _visible_item(request, after)
+        if claims.release_item(item, request.user):
+            audit(request.user, "item.released", item, via="next")
+        wellbeing.close_screen(request.user, item=item)
+        preview.STORE.forget_item(item.pk)
+        return _open_next(request, item)
+    following = claim_next(request.user)
+    if following is None:
+        messages.info(request, _("Nothing else is waiting in the queue."))
+        return HttpResponseRedirect(reverse("hotline:queue"))
+    audit(request.user, "item.claimed", following, via="next")
+    return HttpResponseRedirect(reverse("hotline:item", args=[following.pk]))
+
+
+@require_POST
+@access.require_staff(Role.ANALYST, Role.SENIOR, Role.ADMIN)
+def abuse_contact(request: HttpRequest, item_id: int) -> HttpResponse:
+    """The analyst supplies the host's abuse address that RDAP did not give; the waiting notices go to it."""
+    from reportal.actions import services as actions
+
+    item = _visible_item(request, item_id)
+    if not access.can_change_item(request.user, item):
+        raise Http404(_("There is no item with this number that you may see."))
+    form = AbuseContactForm(request.POST)
+    if form.is_valid():
+        email = form.cleaned_data["email"]
+        count = actions.enter_abuse_contact(item, email)
+        audit(request.user, "item.abuse_contact_entered", item, email=email, notices=count)
+        if count:
+            messages.success(
+                request,
+                ngettext("%(count)s notice goes to %(email)s now.", "%(count)s notices go to %(email)s now.", count)
+                % {"count": count, "email": email},
+            )
+        else:
+            messages.info(request, _("No notice of this item is waiting for a contact address any more."))
+        return HttpResponseRedirect(reverse("hotline:item", args=[item.pk]) + "#case-heading")
+    audit(request.user, "item.abuse_contact_rejected", item, errors=list(form.errors))
+    context = _item_context(request, item) | _case_context(request, item, contact_form=form)
     return render(request, "hotline/item.html", context, status=400)
 
 

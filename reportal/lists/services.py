@@ -36,6 +36,7 @@ __all__ = [
     "publish",
     "remove_entry",
     "remove_keyword",
+    "scope_problem",
 ]
 
 
@@ -149,6 +150,16 @@ def _bare(raw_url: str) -> bool:
     """A host alone (`bad.test`, `http://bad.test/`) may name a whole-domain entry."""
     tail = raw_url.strip().split("://", 1)[-1]
     return "/" not in tail.rstrip("/")
+
+
+def scope_problem(canonical: str, scope: str) -> str | None:
+    """Why a list entry of `scope` cannot be made for this address (say, a whole-domain entry for an IP-address
+    host), in words for the analyst; None when it can. Asked before a decision is saved, so none is dropped later."""
+    try:
+        list_address(canonical, scope)
+    except AddressError as exc:
+        return str(exc)
+    return None
 
 
 def on_confirmed(item: Any, *, scope: str = "url", category: str = "", actor: Any | None = None) -> None:

@@ -1,4 +1,4 @@
-// Workbench helpers (same origin, no inline script): screen-time heartbeat, wellbeing banner, outcome shortcuts.
+// Workbench helpers (same origin, no inline script): screen-time heartbeat, wellbeing banner, keyboard shortcuts.
 (function () {
   "use strict";
   var HEARTBEAT_MS = 30000;
@@ -44,24 +44,42 @@
     document.addEventListener("visibilitychange", beat);
   }
 
-  function outcomeShortcuts() {
-    var form = document.getElementById("assessment-form");
-    if (!form) { return; }
+  function typing(target) {
+    if (!target || !target.tagName) { return false; }
+    var tag = target.tagName;
+    return tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable ||
+      (tag === "INPUT" && ["radio", "checkbox", "button", "submit"].indexOf(target.type) < 0);
+  }
+
+  // Keys shown in the page's legend: 1-3 outcome, R reveal, S save, N next item, Q release.
+  function shortcuts() {
     document.addEventListener("keydown", function (event) {
-      var target = event.target;
-      if (event.altKey || event.ctrlKey || event.metaKey) { return; }
-      if (target && (target.tagName === "TEXTAREA" || (target.tagName === "INPUT" && target.type === "text"))) { return; }
-      var label = form.querySelector('.wb-outcome [data-key="' + event.key + '"] input');
-      if (label) {
-        label.checked = true;
-        label.focus();
+      if (event.altKey || event.ctrlKey || event.metaKey || event.repeat || typing(event.target)) { return; }
+      var key = event.key.length === 1 ? event.key.toLowerCase() : "";
+      if (!key) { return; }
+      var form = document.getElementById("assessment-form");
+      var outcome = form ? form.querySelector('.wb-outcome [data-key="' + key + '"] input') : null;
+      var target = null;
+      if (outcome) {
+        outcome.checked = true;
+        outcome.focus();
         event.preventDefault();
+        return;
+      }
+      if (key === "r") {
+        target = document.querySelector("#preview figure.wb-thumb:not(.wb-revealed) button.wb-reveal");
+      } else {
+        target = document.querySelector('[data-shortcut="' + key + '"]');
+      }
+      if (target) {
+        event.preventDefault();
+        target.click();
       }
     });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     startHeartbeat();
-    outcomeShortcuts();
+    shortcuts();
   });
 })();
