@@ -10,7 +10,7 @@ from reportal.actions.api import router as actions_router
 from reportal.hashes.api import router as hashes_router
 from reportal.hotline.api import router as hotline_router
 from reportal.lists.api import router as lists_router
-from reportal.reports.api import router as reports_router
+from reportal.portals.api import router as reports_router
 
 api = NinjaAPI(
     title="reportal API",

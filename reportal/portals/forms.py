@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reportal.reports.models import SeenOn
+from reportal.reports.services import SeenOn
 
 MAX_URLS = 20
 INITIAL_URL_INPUTS = 3

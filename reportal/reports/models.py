@@ -7,8 +7,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from reportal.portals.models import Portal
-
 
 class SeenOn(models.TextChoices):
     WEB = "web", _("A website")
@@ -46,7 +44,7 @@ CLOSED_STATUSES = frozenset({ItemStatus.REMOVED, ItemStatus.NOT_ACTIONABLE})
 class Report(models.Model):
     """One submission: the reporter's words and the addresses they gave. Holds no network address of theirs."""
 
-    portal = models.ForeignKey(Portal, on_delete=models.PROTECT, related_name="reports")
+    portal = models.ForeignKey("portals.Portal", on_delete=models.PROTECT, related_name="reports")
     language = models.CharField(max_length=10)
     seen_on = models.CharField(max_length=16, choices=SeenOn.choices)
     description = models.TextField(blank=True, max_length=2000)
@@ -73,7 +71,7 @@ class ReportedUrl(models.Model):
     url_sha256 = models.CharField(max_length=64, db_index=True)
     host = models.CharField(max_length=253, db_index=True)
     portal = models.ForeignKey(
-        Portal, on_delete=models.PROTECT, related_name="items", help_text="Where it was first reported."
+        "portals.Portal", on_delete=models.PROTECT, related_name="items", help_text="Where it was first reported."
     )
     status = models.CharField(max_length=16, choices=ItemStatus.choices, default=ItemStatus.NEW, db_index=True)
     is_open = models.BooleanField(default=True)

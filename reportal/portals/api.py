@@ -2,6 +2,7 @@
 
 Anonymous callers get the strict no-JavaScript rate limit; members whose key has the `report` scope get their own.
 Messages are in the caller's language (Accept-Language, among the languages reportal speaks).
+It sits in the portals app beside the report form: both are the public's ways in, above intake (reports.services).
 """
 
 from __future__ import annotations
@@ -98,8 +99,8 @@ def _forget_portals(**kwargs: Any) -> None:
     _portals.clear()
 
 
-post_save.connect(_forget_portals, sender=Portal, dispatch_uid="reports.api.forget_portals")
-post_delete.connect(_forget_portals, sender=Portal, dispatch_uid="reports.api.forget_portals.delete")
+post_save.connect(_forget_portals, sender=Portal, dispatch_uid="portals.api.forget_portals")
+post_delete.connect(_forget_portals, sender=Portal, dispatch_uid="portals.api.forget_portals.delete")
 
 
 def _member(request: HttpRequest) -> Any | None:
