@@ -406,3 +406,11 @@ REPORTAL_ESCALATE_AFTER_HOURS = env_float("REPORTAL_ESCALATE_AFTER_HOURS", 48.0)
 REPORTAL_NOTICE_MAX_ATTEMPTS = env_int("REPORTAL_NOTICE_MAX_ATTEMPTS", 10)
 CELERY_BEAT_SCHEDULE["actions-send-due-notices"] = {"task": "actions.send_due_notices", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["actions-monitor-due"] = {"task": "actions.monitor_due", "schedule": 300.0}
+
+# --- Statistics (reportal.stats) -------------------------------------------------------------------------------
+# The public transparency pages show any count below this as "fewer than N", so no figure points at one case.
+REPORTAL_STATS_MIN_COUNT = env_int("REPORTAL_STATS_MIN_COUNT", 10)
+if REPORTAL_STATS_MIN_COUNT < 1:
+    raise ImproperlyConfigured("REPORTAL_STATS_MIN_COUNT must be 1 or more (10 is the default).")
+# Brings the figures up to date with whatever changed lately, should an update's own message be lost.
+CELERY_BEAT_SCHEDULE["stats-sweep-recent"] = {"task": "stats.sweep_recent", "schedule": 300.0}
