@@ -286,3 +286,10 @@ def enter_abuse_contact(item: Any, email: str) -> int:
 
     transaction.on_commit(enqueue)
     return len(ids)
+
+
+def notice_kinds() -> dict[str, str]:
+    """{notice kind: translated label}."""
+    from reportal.actions.models import NoticeKind
+
+    return {str(value): str(label) for value, label in NoticeKind.choices}

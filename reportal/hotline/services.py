@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from reportal.hotline.models import Assessment, Outcome
+from django.utils.translation import gettext as _
+
+from reportal.hotline.models import (
+    Assessment,
+    ClassificationOption,
+    ClassificationScheme,
+    NotActionableReason,
+    Outcome,
+)
 
 
 @dataclass(frozen=True)
@@ -34,3 +42,21 @@ def decisions(item_ids: Iterable[int]) -> dict[int, Decision]:
         first = found[item_id].first_decided_at if item_id in found else created_at
         found[item_id] = Decision(item_id, first, outcome, reason, dict(classification or {}))
     return found
+
+
+def option_labels() -> dict[str, dict[str, str]]:
+    """{scheme key: {option key: translated label}} of the classification schemes, inactive options included (old
+    decisions still name them), for pages that show classifications (statistics)."""
+    labels: dict[str, dict[str, str]] = {key: {} for key in ClassificationScheme.objects.values_list("key", flat=True)}
+    for scheme, key, label in ClassificationOption.objects.values_list("scheme__key", "key", "label"):
+        labels.setdefault(scheme, {})[key] = _(label)
+    return labels
+
+
+def scheme_names() -> dict[str, str]:
+    """{scheme key: translated name}."""
+    return {key: _(name) for key, name in ClassificationScheme.objects.values_list("key", "name")}
+
+
+def not_actionable_reasons() -> dict[str, str]:
+    return {str(value): str(label) for value, label in NotActionableReason.choices}

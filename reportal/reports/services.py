@@ -453,3 +453,8 @@ def is_confirmed(item: ReportedUrl) -> bool:
 def items_changed_since(since: datetime) -> list[int]:
     """Items whose status changed (or that were reported) at or after `since`."""
     return sorted(set(ItemEvent.objects.filter(at__gte=since).values_list("item_id", flat=True)))
+
+
+def source_labels() -> dict[str, str]:
+    """{source channel: translated label} of reports."""
+    return {str(value): str(label) for value, label in Source.choices}

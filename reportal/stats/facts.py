@@ -7,6 +7,7 @@ Each figure is a count per (portal, day, metric, key). Which rows feed which met
 | `reports` | source channel (portal, api, member, staff, crawler) | report received | the report was made |
 | `urls` | source channel of the item's earliest report | queue item (distinct address) | first reported |
 | `assessed` | actionable / not_actionable (the standing decision) | decided item | first decided |
+| `outcome_by_source` | 'portal/actionable' (source of the earliest report / outcome) | decided item | first decided |
 | `reason` | why not actionable | item decided not actionable | first decided |
 | `legal_assessment` | the scheme's option ('' = not recorded) | decided item | first decided |
 | `uk_category`, `age_group`, `site_type` | option ('' = not recorded) | actionable item | first decided |
@@ -109,6 +110,7 @@ def compute_fact(
         classification = decision.classification
         fact.classification = classification
         counts[("assessed", decision.outcome, day)] += 1
+        counts[("outcome_by_source", f"{snapshot.source}/{decision.outcome}", day)] += 1
         counts[("legal_assessment", _text(classification.get("legal_assessment")), day)] += 1
         if decision.outcome == NOT_ACTIONABLE:
             counts[("reason", _text(decision.reason), day)] += 1

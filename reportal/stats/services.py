@@ -223,13 +223,14 @@ def totals(period: Period) -> dict[str, dict[str, int]]:
     return dict(found)
 
 
-def monthly(period: Period, metrics: Iterable[str]) -> dict[str, dict[date, int]]:
-    """{metric: {first day of month: count}} over the period."""
+def monthly(period: Period, metrics: Iterable[str], *, key: str | None = None) -> dict[str, dict[date, int]]:
+    """{metric: {first day of month: count}} over the period (of one key only, where given)."""
     found: dict[str, dict[date, int]] = defaultdict(dict)
+    chosen = _counts(period).filter(metric__in=list(metrics))
+    if key is not None:
+        chosen = chosen.filter(key=key)
     rows = (
-        _counts(period)
-        .filter(metric__in=list(metrics))
-        .annotate(month=TruncMonth("day"))
+        chosen.annotate(month=TruncMonth("day"))
         .values("metric", "month")
         .annotate(n=Sum("count"))
         .values_list("metric", "month", "n")
