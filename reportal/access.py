@@ -22,23 +22,20 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import hmac
-import json
 import logging
 import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import connection, models
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja.errors import HttpError
@@ -343,43 +340,40 @@ class MemberKeyCheck:
     has_scope: bool
 
 
-# Liveness in SQL, so one indexed query answers; accounts_member / accounts_apikey are the models' tables.
-_MEMBER_KEY_SQL = (
-    "SELECT m.*, k.id AS key_pk, k.secret_hash AS key_hash, k.scopes AS key_scopes, "
-    "CASE WHEN k.last_used_at IS NULL OR k.last_used_at < %s THEN 1 ELSE 0 END AS key_use_stale "
-    "FROM accounts_member m JOIN accounts_apikey k ON k.member_id = m.id "
-    "WHERE k.prefix = %s AND m.active = %s AND (k.revoked_at IS NULL OR k.revoked_at > %s) "
-    "AND (k.expires_at IS NULL OR k.expires_at > %s)"
-)
+@dataclass(frozen=True)
+class Credentials:
+    """Where member keys and staff tokens are kept. reportal.accounts owns those tables and imports this module
+    (roles, decorators), so it hands its look-ups over when Django starts (AccountsConfig.ready) rather than this
+    module importing it. Each takes a lookup id and the SHA-256 of the whole secret, answers only for a live key or
+    token, and marks it used."""
+
+    member_key: Callable[[str, str], tuple[Any, Any] | None]  # -> (member, API key)
+    staff_token: Callable[[str, str], Any | None]  # -> the token row, its user and staff profile loaded
+
+
+_credentials: Credentials | None = None
+
+
+def use_credentials(credentials: Credentials) -> None:
+    global _credentials
+    _credentials = credentials
+
+
+def _credential_store() -> Credentials:
+    if _credentials is None:
+        raise ImproperlyConfigured("No API keys can be checked: add reportal.accounts to INSTALLED_APPS.")
+    return _credentials
 
 
 def check_member_key(key: str | None, scope: str) -> MemberKeyCheck:
     """Is `key` a live member key, and does it carry `scope`? Expired, revoked and rotated-away keys are not."""
-    from reportal.accounts.models import ApiKey, Member
-
     lookup = _split_key(key or "", MEMBER_KEY_PREFIX)
     if lookup is None:
         return MemberKeyCheck(None, None, False)
-    # One raw query: the matching API authenticates thousands of calls a second, and building ORM queries cost
-    # more than running them. Liveness is decided in SQL; the table and column names are Django's own.
-    now = timezone.now()
-    # Each backend's own datetime form (SQLite compares text), as the ORM would send it.
-    db_now = connection.ops.adapt_datetimefield_value(now)
-    db_now_minute = connection.ops.adapt_datetimefield_value(now - timedelta(minutes=1))
-    rows = list(
-        Member.objects.raw(
-            _MEMBER_KEY_SQL,
-            [db_now_minute, lookup, True, db_now, db_now],
-        )
-    )
-    member = rows[0] if rows else None
-    if member is None or not hmac.compare_digest(member.key_hash, hash_secret(key or "")):
+    found = _credential_store().member_key(lookup, hash_secret(key or ""))
+    if found is None:
         return MemberKeyCheck(None, None, False)
-    scopes = member.key_scopes
-    scopes = json.loads(scopes) if isinstance(scopes, str) else list(scopes or [])
-    api_key = ApiKey(pk=member.key_pk, member=member, prefix=lookup, secret_hash=member.key_hash, scopes=scopes)
-    if member.key_use_stale:  # one write a minute at most
-        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+    member, api_key = found
     return MemberKeyCheck(member, api_key, scope in (api_key.scopes or []))
 
 
@@ -399,16 +393,11 @@ def member_for_request(request: HttpRequest, scope: str) -> Any | None:
 
 def staff_for_token(token: str | None, roles: Iterable[str] = STAFF_ROLES) -> tuple[Any | None, bool]:
     """(user, role allowed) for a live staff API token; (None, False) for an unknown, expired or revoked one."""
-    from reportal.accounts.models import StaffToken
-
     lookup = _split_key(token or "", STAFF_TOKEN_PREFIX)
     if lookup is None:
         return None, False
-    row = StaffToken.objects.select_related("user", "user__staff_profile").filter(prefix=lookup).first()
-    if row is None or not hmac.compare_digest(row.token_hash, hash_secret(token or "")):
-        return None, False
-    now = timezone.now()
-    if not row.is_live(now):
+    row = _credential_store().staff_token(lookup, hash_secret(token or ""))
+    if row is None:
         return None, False
     user = row.user
     user.reportal_api_token = row  # the token was issued only after a TOTP code: the second factor holds
@@ -416,8 +405,6 @@ def staff_for_token(token: str | None, roles: Iterable[str] = STAFF_ROLES) -> tu
     role = staff_role(user)
     if role is None:
         return None, False
-    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
-        StaffToken.objects.filter(pk=row.pk).update(last_used_at=now)
     return user, role in tuple(roles)
 
 

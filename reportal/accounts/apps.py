@@ -9,7 +9,11 @@ class AccountsConfig(AppConfig):
         from django.contrib import admin
         from django_otp.admin import OTPAdminSite
 
+        from reportal import access
         from reportal.accounts import checks, signals  # noqa: F401  (registers receivers and system checks)
+        from reportal.accounts.credentials import CREDENTIALS
+
+        access.use_credentials(CREDENTIALS)
 
         # The Django admin demands the same second factor as the staff pages.
         admin.site.__class__ = OTPAdminSite
