@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from reportal.portals.languages import native_name
 from reportal.portals.models import Portal
+
+__all__ = ["PortalSummary", "active_portal", "native_name", "portal_summaries"]
 
 
 @dataclass(frozen=True)
@@ -17,6 +20,7 @@ class PortalSummary:
     country_code: str
     languages: tuple[str, ...]
     active: bool
+    logo_text: str = ""
 
 
 def _summary(portal: Portal) -> PortalSummary:
@@ -28,6 +32,7 @@ def _summary(portal: Portal) -> PortalSummary:
         country_code=portal.country_code,
         languages=tuple(portal.languages or ()),
         active=portal.active,
+        logo_text=portal.logo_text,
     )
 
 
