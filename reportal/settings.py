@@ -248,9 +248,10 @@ STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise expects it, collected or not
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
+        # Hashed names (cacheable for a year) and precompressed copies once collected (reportal/staticfiles.py).
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if TESTING or DEBUG
-        else "whitenoise.storage.CompressedStaticFilesStorage"
+        else "reportal.staticfiles.HashedCompressedStaticFiles"
     },
 }
 WHITENOISE_USE_FINDERS = True

@@ -3,7 +3,7 @@
 The fixtures are imported once in tests/conftest.py and reach every test; never import them again in a module
 or a folder conftest (that would start a second Playwright in the same thread, which it refuses).
 Mark the tests `@pytest.mark.browser`. They need `live_server` and a transactional database.
-`compressed_live_server` serves like production (whitenoise with precompressed static files) for size checks.
+`compressed_live_server` serves like production (whitenoise with hashed, precompressed static files) for size checks.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def compressed_live_server(settings: Any, tmp_path: Path, transactional_db: None
     settings.STATIC_ROOT = tmp_path / "static"
     settings.STORAGES = {
         **settings.STORAGES,
-        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+        "staticfiles": {"BACKEND": "reportal.staticfiles.HashedCompressedStaticFiles"},
     }
     settings.WHITENOISE_USE_FINDERS = False
     settings.WHITENOISE_AUTOREFRESH = False
