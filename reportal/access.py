@@ -188,7 +188,6 @@ def stats_portals(user: Any) -> set[int] | None:
     return visible_portal_ids(user) if can_view_stats(user) else set()
 
 
-def _audit_denial(request: HttpRequest, actor: Any, reason: str, **details: Any) -> None:
 def may_open(user: Any, path: str) -> bool:
     """May `user` open the staff page at `path` (e.g. "/workbench/team/")? Read from the roles that page's view
     declared, so navigation offers exactly the pages that would open; an unknown path or undeclared view is no."""
@@ -205,6 +204,7 @@ def may_open(user: Any, path: str) -> bool:
     return rule is not None and rule.kind == "staff" and str(role) in rule.roles
 
 
+def _audit_denial(request: HttpRequest, actor: Any, reason: str, **details: Any) -> None:
     from reportal.audit.services import record
 
     try:
