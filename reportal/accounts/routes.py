@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -61,10 +62,20 @@ def page_routes(prefixes: tuple[str, ...] = GUARDED_PREFIXES) -> list[PageRoute]
     return routes
 
 
+def mounted_api(prefix: str = "/api/v1/") -> Any:
+    """The NinjaAPI mounted at `prefix`, found in the URL map through its OpenAPI view (which carries it): importing
+    reportal.api here would tie this app to every app's API, this one's included."""
+    for route, _name, view in _walk(get_resolver().url_patterns, "", ""):
+        api = view.keywords.get("api") if isinstance(view, functools.partial) else None
+        if api is not None and ("/" + route.lstrip("^")).startswith(prefix):
+            return api
+    raise LookupError(f"No API is mounted at {prefix} in the URL map.")
+
+
 def api_operations(api: Any = None, prefix: str = "/api/v1/") -> list[ApiOperation]:
     """Every operation of a NinjaAPI (default: the one at /api/v1/), with the rule its auth declared (or None)."""
     if api is None:
-        from reportal.api import api
+        api = mounted_api(prefix)
 
     operations = []
     for bound in api._get_bound_routers():

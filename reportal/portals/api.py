@@ -151,6 +151,7 @@ def _language(request: HttpRequest, portal: Portal | None) -> str:
     response={201: ReportOut, 422: IntakeErrorOut, 429: MessageOut},
     summary="Report one or more web addresses",
     url_name="reports_submit",
+    operation_id="reportal_reports_api_submit",  # as published before the move from reports/api.py
 )
 def submit(request: HttpRequest, payload: ReportIn) -> Any:
     """Report up to 20 web addresses seen on the portal's behalf. `seen_on` is one of web, social, messaging,
@@ -209,6 +210,7 @@ def submit(request: HttpRequest, payload: ReportIn) -> Any:
     response={200: StatusOut, 404: MessageOut, 429: MessageOut},
     summary="Coarse status of a report by its reference code",
     url_name="reports_status",
+    operation_id="reportal_reports_api_status",
 )
 def status(request: HttpRequest, reference: str) -> Any:
     """The coarse status of a report (received, assessing, action_taken, removed, closed), nothing of its content.
