@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from django.db import models
 
-from reportal.portals.models import Portal
-
 
 class ItemFact(models.Model):
     """What one queue item (reports.ReportedUrl) adds to the figures, as of its last update.
@@ -19,7 +17,7 @@ class ItemFact(models.Model):
     """
 
     item_id = models.BigIntegerField(primary_key=True)
-    portal = models.ForeignKey(Portal, on_delete=models.CASCADE, related_name="+")
+    portal = models.ForeignKey("portals.Portal", on_delete=models.CASCADE, related_name="+")
     reported_on = models.DateField()
     source = models.CharField(max_length=16, blank=True)
     outcome = models.CharField(max_length=16, blank=True, help_text="actionable, not_actionable, or empty.")
@@ -47,7 +45,7 @@ class ItemFact(models.Model):
 class DailyCount(models.Model):
     """How many of something (metric, key) happened on one day in one portal, e.g. ('assessed', 'actionable')."""
 
-    portal = models.ForeignKey(Portal, on_delete=models.CASCADE, related_name="+")
+    portal = models.ForeignKey("portals.Portal", on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     metric = models.CharField(max_length=24)
     key = models.CharField(max_length=48, blank=True)
