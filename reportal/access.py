@@ -7,6 +7,7 @@ Roles are exact: `require_staff(Role.ANALYST)` admits analysts only; list every 
 Pages (Django views): `@require_staff(*roles)`; `background=True` for calls a page makes by itself (heartbeats),
 which do not count as activity for the idle sign-out. `public_page` / `sign_in_step` only for the sign-in flow.
 A view under /staff/ or /workbench/ that declares nothing answers 403 (DeclaredAccessMiddleware).
+The Django admin passes the same `staff_gate` (hotline admins only: `ADMIN_SITE_ROLES`), in accounts/admin_site.py.
 
 API operations (django-ninja): `auth=staff_api(*roles)` (a bearer token from POST /api/v1/auth/token, or the signed-in
 session of the pages), `auth=MemberKeyAuth(scope)` (a member key; `staff=True` also admits hotline staff tokens),
@@ -255,8 +256,43 @@ def idle_expired(request: HttpRequest, *, background: bool = False) -> bool:
     return False
 
 
+def staff_gate(request: HttpRequest, allowed: Iterable[Role], *, background: bool = False) -> HttpResponse | None:
+    """The one gate of every staff surface (pages, the Django admin): None when the request may pass, else the
+    answer. Anonymous -> login page; disabled or not staff -> 403; no second factor -> 2FA; idle -> login;
+    one-time password not yet changed -> password change; wrong role -> 403. Denials are audited."""
+    user = request.user
+    if not user.is_authenticated:
+        return _redirect_for(request, settings.LOGIN_URL)
+    profile = _profile(user)
+    if profile is None or profile.disabled:
+        _audit_denial(request, user, "not-staff" if profile is None else "disabled")
+        return _forbidden(request, _("This account may not use the staff pages. Ask a hotline admin."))
+    if not second_factor_verified(user):
+        return _redirect_for(request, reverse("accounts:verify"))
+    if idle_expired(request, background=background):
+        return _redirect_for(request, settings.LOGIN_URL)
+    if profile.must_change_password:
+        return _redirect_for(request, reverse("accounts:password_change"))
+    role = staff_role(user)
+    if role not in tuple(allowed):
+        _audit_denial(request, user, "role", required=[str(r) for r in allowed])
+        return _forbidden(request, _("Your role does not allow this page. Ask a hotline admin if you need it."))
+    return None
+
+
+# The Django admin (/admin/) is a staff surface like the others: hotline admins only, through staff_gate.
+ADMIN_SITE_ROLES: tuple[Role, ...] = (Role.ADMIN,)
+
+
+def can_use_admin_site(request: HttpRequest) -> bool:
+    """May this request use the Django admin? The same rule as staff_gate, without answering or auditing."""
+    user = request.user
+    profile = _profile(user)
+    return profile is not None and not profile.must_change_password and staff_role(user) in ADMIN_SITE_ROLES
+
+
 def require_staff(*roles: Role, background: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """View decorator: anonymous -> login page; no second factor -> 2FA; wrong role -> 403. Audits denials.
+    """View decorator: the view runs only when staff_gate lets the request pass.
 
     With no roles given, every staff role passes (analyst, senior, admin, partner viewer); members never do.
     `background=True` marks calls the page makes by itself (heartbeats, polling): they do not count as activity
@@ -267,23 +303,9 @@ def require_staff(*roles: Role, background: bool = False) -> Callable[[Callable[
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            user = request.user
-            if not user.is_authenticated:
-                return _redirect_for(request, settings.LOGIN_URL)
-            profile = _profile(user)
-            if profile is None or profile.disabled:
-                _audit_denial(request, user, "not-staff" if profile is None else "disabled")
-                return _forbidden(request, _("This account may not use the staff pages. Ask a hotline admin."))
-            if not second_factor_verified(user):
-                return _redirect_for(request, reverse("accounts:verify"))
-            if idle_expired(request, background=background):
-                return _redirect_for(request, settings.LOGIN_URL)
-            if profile.must_change_password:
-                return _redirect_for(request, reverse("accounts:password_change"))
-            role = staff_role(user)
-            if role not in allowed:
-                _audit_denial(request, user, "role", required=[str(r) for r in allowed])
-                return _forbidden(request, _("Your role does not allow this page. Ask a hotline admin if you need it."))
+            refused = staff_gate(request, allowed, background=background)
+            if refused is not None:
+                return refused
             return view(request, *args, **kwargs)
 
         setattr(wrapped, ACCESS_ATTRIBUTE, AccessRule("staff", tuple(str(r) for r in allowed)))

@@ -16,11 +16,14 @@ from django.utils.translation import gettext_lazy as _
 from reportal.envvars import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
-DATA_DIR = Path(env_str("REPORTAL_DATA_DIR", str(Path.cwd() / "var"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
-
 TESTING = "pytest" in sys.modules or env_bool("REPORTAL_TESTING", False)
 DEBUG = env_bool("DEBUG", False)
+
+# The embedded mode's database, broker, keys and static files. Nothing is created here at import: `reportal migrate`
+# and `reportal demo` make the directory; other commands in a place without one say what to do (reportal/cli.py).
+DATA_DIR = Path(env_str("REPORTAL_DATA_DIR", str(Path.cwd() / "var"))).resolve()
+if TESTING:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)  # each test run names its own private directory
 
 
 def _secret_key() -> str:
@@ -29,11 +32,14 @@ def _secret_key() -> str:
         return key
     # The demo keeps a generated key in its data directory so sessions survive restarts.
     key_file = DATA_DIR / "secret_key"
-    if not key_file.exists():
-        from django.core.management.utils import get_random_secret_key
+    if key_file.exists():
+        return key_file.read_text().strip()
+    from django.core.management.utils import get_random_secret_key
 
-        key_file.write_text(get_random_secret_key())
-        key_file.chmod(0o600)
+    if not DATA_DIR.is_dir():
+        return get_random_secret_key()  # no data directory yet: a key for this process only, nothing written
+    key_file.write_text(get_random_secret_key())
+    key_file.chmod(0o600)
     return key_file.read_text().strip()
 
 
@@ -42,7 +48,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "t
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # First, so its `createsuperuser` (a hotline admin, like `reportal staff create --role admin`) replaces Django's.
+    "reportal.accounts",
+    "reportal.accounts.admin_config.ReportalAdminConfig",  # the Django admin behind the staff pages' access rule
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -55,7 +63,6 @@ INSTALLED_APPS = [
     "reportal",  # project-wide commands (demo), templates, static files and translations
     "reportal.portals",
     "reportal.reports",
-    "reportal.accounts",
     "reportal.audit",
     "reportal.hotline",
     "reportal.tracing",
@@ -73,9 +80,10 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    "reportal.security.CsrfMiddleware",  # one CSRF check for public pages, staff pages and the admin
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "reportal.accounts.sessions.EndedSessionMiddleware",  # disabled accounts and ended sessions, on every surface
     "django.contrib.messages.middleware.MessageMiddleware",
     "axes.middleware.AxesMiddleware",
     "reportal.access.DeclaredAccessMiddleware",  # a /staff/ or /workbench/ view without an access rule answers 403
@@ -208,6 +216,9 @@ AXES_FAILURE_LIMIT = env_int("REPORTAL_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_float("REPORTAL_LOGIN_COOLOFF_HOURS", 1.0)
 AXES_LOCKOUT_PARAMETERS = ["username"]  # never the IP address: reportal keeps no addresses
 AXES_IPWARE_META_PRECEDENCE_ORDER: list[str] = []
+# axes keeps no client address (it sees None) and no typed form data (reportal/accounts/axes_privacy.py).
+AXES_CLIENT_IP_CALLABLE = "reportal.accounts.axes_privacy.no_client_address"
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit log already
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_RESET_ON_SUCCESS = True
 # Lockout keys on the username only, by design: reportal never records client addresses.
@@ -216,13 +227,29 @@ SESSION_COOKIE_AGE = env_int("REPORTAL_SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above is then an idle timeout
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env_bool("REPORTAL_SECURE_COOKIES", False)
+# Production behind a proxy that terminates TLS (nginx, a load balancer) and sets X-Forwarded-Proto: trust that
+# header, send only over HTTPS (plain HTTP is redirected), send HSTS, and mark every cookie Secure.
+REPORTAL_BEHIND_TLS_PROXY = env_bool("REPORTAL_BEHIND_TLS_PROXY", False)
+SESSION_COOKIE_SECURE = REPORTAL_BEHIND_TLS_PROXY or env_bool("REPORTAL_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if REPORTAL_BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = env_int("REPORTAL_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("REPORTAL_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("REPORTAL_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading binds the whole domain in browsers for months: the operator opts in, the check stays quiet.
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
+# The CSRF cookie lasts until the browser closes: no long-lived trace of the portal on a reporter's device.
+CSRF_COOKIE_AGE = None
 OTP_TOTP_ISSUER = env_str("REPORTAL_TOTP_ISSUER", "reportal")
 
 # --- Security headers -----------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# same-origin, not no-referrer: no other site learns a page's address, and the browser still sends our own
+# Origin with form posts (under no-referrer Chromium sends "Origin: null", which CSRF checks must refuse).
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
@@ -244,7 +271,8 @@ TIME_ZONE = "UTC"
 # --- Static files ---------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise expects it, collected or not
+if DATA_DIR.is_dir():
+    STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise expects it, collected or not
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -1,11 +1,22 @@
+"""Staff profiles, members and keys in the admin. Staff are created by `reportal staff create` (which sets up the
+second factor); here admins change others' roles, portals and disabled flag, never their own."""
+
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from reportal.access import Role
+from reportal.accounts import services
 from reportal.accounts.models import ApiKey, Member, StaffProfile, StaffToken
 from reportal.accounts.services import sync_admin_access
 from reportal.audit.services import record
+
+# What nobody may change about themselves (the admin shows them read-only on one's own profile).
+OWN_LOCKED_FIELDS = ("role", "portals", "disabled")
 
 
 class StaffProfileForm(forms.ModelForm):
@@ -30,6 +41,19 @@ class StaffProfileAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False  # staff are made by `reportal staff create`, which sets up the second factor
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.user_id == request.user.pk:
+            fields += OWN_LOCKED_FIELDS
+        return fields
+
+    def save_model(self, request: HttpRequest, obj: StaffProfile, form: Any, change: bool) -> None:
+        if obj.user_id == request.user.pk and set(OWN_LOCKED_FIELDS) & set(form.changed_data):
+            raise PermissionDenied(_("You cannot change your own role or disable your own account."))
+        super().save_model(request, obj, form, change)
+        if "disabled" in form.changed_data and obj.disabled:
+            services.end_access(obj.user)  # every session and token of the disabled account ends now
 
     def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
         super().save_related(request, form, formsets, change)

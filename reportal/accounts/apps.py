@@ -1,4 +1,14 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _admin_group_after_migrate(sender: Any, **kwargs: Any) -> None:
+    """Sent once per app: the last one sees every app's permissions, so the group ends up complete."""
+    from reportal.accounts.services import ensure_admin_group
+
+    ensure_admin_group()
 
 
 class AccountsConfig(AppConfig):
@@ -6,25 +16,10 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        from django.contrib import admin
-        from django_otp.admin import OTPAdminSite
-
         from reportal import access
         from reportal.accounts import checks, signals  # noqa: F401  (registers receivers and system checks)
         from reportal.accounts.credentials import CREDENTIALS
 
         access.use_credentials(CREDENTIALS)
 
-        # The Django admin demands the same second factor as the staff pages.
-        admin.site.__class__ = OTPAdminSite
-        admin.site.login = _staff_login_redirect  # type: ignore[method-assign]
-
-
-def _staff_login_redirect(request, extra_context=None):  # type: ignore[no-untyped-def]
-    from urllib.parse import urlencode
-
-    from django.http import HttpResponseRedirect
-    from django.urls import reverse
-
-    target = request.GET.get("next", "/admin/")
-    return HttpResponseRedirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
+        post_migrate.connect(_admin_group_after_migrate, dispatch_uid="reportal.accounts.admin_group")

@@ -45,6 +45,11 @@ class EnrolForm(forms.Form):
 
 
 class NewPasswordForm(forms.Form):
+    old_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
     new_password1 = forms.CharField(
         label=_("New password"),
         strip=False,
@@ -58,6 +63,12 @@ class NewPasswordForm(forms.Form):
     def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
         self.user = user
         super().__init__(*args, **kwargs)
+
+    def clean_old_password(self) -> str:
+        old = self.cleaned_data["old_password"]
+        if not self.user.check_password(old):
+            raise forms.ValidationError(_("This is not your current password. Type the password you signed in with."))
+        return str(old)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -24,6 +24,8 @@ class StaffProfile(models.Model):
     greyscale_default = models.BooleanField(default=True, help_text=_("Show images in greyscale until revealed."))
     disabled = models.BooleanField(default=False)
     must_change_password = models.BooleanField(default=True)
+    # Sessions signed in before this moment are over (disabling, a password change, a reset end them all at once).
+    sessions_ended_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -84,10 +84,10 @@ def has_recovery_codes(user: Any) -> bool:
 
 
 def _portals_for(slugs: Iterable[str]) -> list[Any]:
-    from reportal.portals.models import Portal
+    from reportal.portals.services import portals_by_slug
 
     wanted = [s for s in slugs if s]
-    found = list(Portal.objects.filter(slug__in=wanted))
+    found = portals_by_slug(wanted)
     missing = sorted(set(wanted) - {p.slug for p in found})
     if missing:
         raise AccountError(
@@ -187,26 +187,75 @@ def reset_staff(username: str, *, actor: Any = None, must_change_password: bool 
     profile.save()
     device = new_totp_device(user, confirmed=True)
     StaticDevice.objects.filter(user=user).delete()
-    StaffToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    end_access(user)
     unlock_staff(username)
     record(actor, "staff.reset", user, username=username)
     return user, password, otpauth_uri(device), totp_secret_base32(device)
 
 
+def _refuse_own_change(user: Any, actor: Any) -> None:
+    """Nobody changes their own role or disabled flag: another admin (or the operator's command line) must."""
+    if actor is not None and getattr(actor, "pk", None) is not None and actor.pk == user.pk:
+        raise AccountError(_("You cannot change your own role or disable your own account. Ask another hotline admin."))
+
+
+def revoke_staff_tokens(user: Any) -> int:
+    """Every live API token of this user stops working now."""
+    return StaffToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def end_access(user: Any, *, keep: Any = None) -> None:
+    """Every session and API token of this user ends now (`keep`: a request whose own session goes on)."""
+    from reportal.accounts.sessions import end_sessions
+
+    end_sessions(user.staff_profile, keep=keep)
+    revoke_staff_tokens(user)
+
+
 @transaction.atomic
 def disable_staff(username: str, *, actor: Any = None) -> Any:
+    """Disable a staff account: every session (staff pages, admin, API) and token of it ends at once."""
     user = _staff_user(username)
+    _refuse_own_change(user, actor)
     profile = user.staff_profile
     profile.disabled = True
     profile.save()
-    StaffToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    end_access(user)
     record(actor, "staff.disabled", user, username=username)
     return user
 
 
 @transaction.atomic
+def enable_staff(username: str, *, actor: Any = None) -> Any:
+    user = _staff_user(username)
+    _refuse_own_change(user, actor)
+    profile = user.staff_profile
+    profile.disabled = False
+    profile.save()
+    record(actor, "staff.enabled", user, username=username)
+    return user
+
+
+@transaction.atomic
+def change_password(user: Any, new_password: str, *, request: Any = None) -> None:
+    """The user's new password: their other sessions and every API token end; `request`'s session goes on."""
+    user.set_password(new_password)
+    user.save()
+    profile = user.staff_profile
+    profile.must_change_password = False
+    profile.save(update_fields=["must_change_password", "updated_at"])
+    if request is not None:
+        from django.contrib.auth import update_session_auth_hash
+
+        update_session_auth_hash(request, user)
+    end_access(user, keep=request)
+    record(user, "staff.password_changed")
+
+
+@transaction.atomic
 def set_role(username: str, role: str, portals: Iterable[Any] = (), *, actor: Any = None) -> Any:
     user = _staff_user(username)
+    _refuse_own_change(user, actor)
     portal_list = _portal_objects(portals)
     new_role = _check_role(role, portal_list)
     profile = user.staff_profile
@@ -228,31 +277,50 @@ def set_role(username: str, role: str, portals: Iterable[Any] = (), *, actor: An
 
 
 ADMIN_GROUP = "hotline admins"
-# What hotline admins may do in the Django admin: read the audit log; read members, keys and staff; edit profiles.
-ADMIN_PERMISSIONS = (
-    ("audit", "view_auditentry"),
-    ("accounts", "view_staffprofile"),
-    ("accounts", "change_staffprofile"),
-    ("accounts", "view_member"),
-    ("accounts", "view_apikey"),
-    ("accounts", "view_stafftoken"),
-)
+# What hotline admins may do in the Django admin, per model: run the portals (with their partner organisations
+# and helplines), routing rules, classification schemes and the keyword list; read the audit log, members, keys
+# and staff; change staff profiles (never their own role or disabled flag). Keywords and schemes are retired, not
+# deleted (past decisions and list versions name them).
+ADMIN_PERMISSIONS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("portals", "portal"): ("view", "add", "change"),
+    ("portals", "partnerorganisation"): ("view", "add", "change", "delete"),
+    ("portals", "helpline"): ("view", "add", "change", "delete"),
+    ("actions", "routingrule"): ("view", "add", "change", "delete"),
+    ("hotline", "classificationscheme"): ("view", "add", "change"),
+    ("hotline", "classificationoption"): ("view", "add", "change"),
+    ("lists", "keyword"): ("view", "add"),
+    ("audit", "auditentry"): ("view",),
+    ("accounts", "staffprofile"): ("view", "change"),
+    ("accounts", "member"): ("view",),
+    ("accounts", "apikey"): ("view",),
+    ("accounts", "stafftoken"): ("view",),
+}
+
+
+def ensure_admin_group() -> Any:
+    """The hotline admins' group with exactly the permissions above (run after every migrate and role change)."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, _created = Group.objects.get_or_create(name=ADMIN_GROUP)
+    wanted = {(app, f"{action}_{model}") for (app, model), actions in ADMIN_PERMISSIONS.items() for action in actions}
+    perms = [
+        p
+        for p in Permission.objects.filter(codename__in={c for _a, c in wanted}).select_related("content_type")
+        if (p.content_type.app_label, p.codename) in wanted
+    ]
+    if {p.pk for p in perms} != set(group.permissions.values_list("pk", flat=True)):
+        group.permissions.set(perms)
+    return group
 
 
 def sync_admin_access(user: Any, role: str) -> None:
-    """Hotline admins get the Django admin (behind the same second factor) with the permissions above; others not."""
-    from django.contrib.auth.models import Group, Permission
-
-    group, created = Group.objects.get_or_create(name=ADMIN_GROUP)
-    if created or group.permissions.count() != len(ADMIN_PERMISSIONS):
-        perms = [
-            Permission.objects.get(content_type__app_label=app, codename=codename)
-            for app, codename in ADMIN_PERMISSIONS
-        ]
-        group.permissions.set(perms)
+    """Hotline admins get the Django admin (behind the same access rule as the staff pages) with the permissions
+    above; others not. Nobody is a Django superuser: the permissions above are all an admin has."""
+    group = ensure_admin_group()
     is_admin = role == Role.ADMIN
     user.is_staff = is_admin
-    user.save(update_fields=["is_staff"])
+    user.is_superuser = False
+    user.save(update_fields=["is_staff", "is_superuser"])
     if is_admin:
         user.groups.add(group)
     else:
@@ -323,9 +391,13 @@ def parse_scopes(scopes: str | Iterable[str]) -> list[str]:
     return sorted(set(items))
 
 
-def _new_key(member: Member, scopes: list[str], expires_days: int | None) -> tuple[str, ApiKey]:
+def _new_key(
+    member: Member, scopes: list[str], expires_days: int | None, *, expires_at: datetime | None = None
+) -> tuple[str, ApiKey]:
+    """A new key; it expires after `expires_days`, or at `expires_at` (a rotation keeps the old key's end)."""
     key, prefix, secret_hash = new_secret(MEMBER_KEY_PREFIX)
-    expires_at = timezone.now() + timedelta(days=expires_days) if expires_days else None
+    if expires_days:
+        expires_at = timezone.now() + timedelta(days=expires_days)
     api_key = ApiKey.objects.create(
         member=member, prefix=prefix, secret_hash=secret_hash, scopes=scopes, expires_at=expires_at
     )
@@ -377,15 +449,19 @@ def _live_keys(member: Member) -> list[ApiKey]:
 def rotate_member_key(
     name: str, *, grace_hours: float = 0, expires_days: int | None = None, scopes: str | None = None, actor: Any = None
 ) -> tuple[Member, str]:
-    """A new key with the same scopes; the old keys stop now, or after `grace_hours` so the member can switch."""
+    """A new key with the same scopes and the same expiry as the old keys (unless `expires_days` sets a new one);
+    the old keys stop now, or after `grace_hours` so the member can switch."""
     member = _member(name)
     old_keys = _live_keys(member)
     checked_scopes = parse_scopes(scopes) if scopes else sorted({s for k in old_keys for s in k.scopes})
     if not checked_scopes:
         raise AccountError(_("The member has no live key to take scopes from: pass --scopes."))
-    if expires_days is None and old_keys and old_keys[0].expires_at is not None:
-        expires_days = max(1, round((old_keys[0].expires_at - old_keys[0].created_at).total_seconds() / 86400))
-    key, api_key = _new_key(member, checked_scopes, expires_days)
+    if expires_days is not None and expires_days <= 0:
+        raise AccountError(_("--expires-days must be a positive number of days."))
+    # A rotation replaces the secret, not the agreement: the new key ends when the old ones would have.
+    old_ends = [k.expires_at for k in old_keys]
+    keep_until = None if not old_ends or None in old_ends else max(e for e in old_ends if e is not None)
+    key, api_key = _new_key(member, checked_scopes, expires_days, expires_at=keep_until)
     ends = timezone.now() + timedelta(hours=grace_hours)
     ApiKey.objects.filter(pk__in=[k.pk for k in old_keys]).update(revoked_at=ends)
     record(
@@ -405,17 +481,15 @@ MAX_SELF_GRACE_HOURS = 7 * 24
 
 @transaction.atomic
 def rotate_own_key(member: Member, key_id: int, *, grace_hours: float = 24) -> tuple[str, ApiKey, Any]:
-    """A member replaces the key it calls with: same scopes and lifetime; the old key ends after `grace_hours`."""
+    """A member replaces the key it calls with: same scopes and the same expiry (a member cannot extend its own
+    access by rotating); the old key ends after `grace_hours`, and never later than it would have anyway."""
     if not 0 <= grace_hours <= MAX_SELF_GRACE_HOURS:
         raise AccountError(_("The grace period must be between 0 and %(max)s hours.") % {"max": MAX_SELF_GRACE_HOURS})
     old = ApiKey.objects.select_for_update().get(pk=key_id, member=member)
     now = timezone.now()
     if not old.is_live(now):
         raise AccountError(_("This key no longer works, so it cannot be rotated. Ask the hotline for a new one."))
-    lifetime = None
-    if old.expires_at is not None:
-        lifetime = max(1, round((old.expires_at - old.created_at).total_seconds() / 86400))
-    key, new = _new_key(member, list(old.scopes), lifetime)
+    key, new = _new_key(member, list(old.scopes), None, expires_at=old.expires_at)
     ends = now + timedelta(hours=grace_hours)
     if old.revoked_at is None or old.revoked_at > ends:
         old.revoked_at = ends
@@ -503,7 +577,10 @@ __all__ = [
     "create_member",
     "create_staff",
     "current_totp",
+    "change_password",
     "disable_staff",
+    "enable_staff",
+    "end_access",
     "issue_staff_token",
     "list_members",
     "list_staff",

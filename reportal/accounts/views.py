@@ -13,7 +13,7 @@ import qrcode.image.svg
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, get_user_model, update_session_auth_hash
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.signals import user_login_failed
@@ -46,7 +46,8 @@ def _next_url(request: HttpRequest) -> str:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return HOME_AFTER_LOGIN
+    # Partner viewers land on their portals' statistics, the hotline's own staff on the workbench.
+    return "/stats/" if access.staff_role(request.user) == access.Role.PARTNER else HOME_AFTER_LOGIN
 
 
 def _with_next(request: HttpRequest, name: str) -> HttpResponse:
@@ -306,7 +307,7 @@ def recovery_codes_view(request: HttpRequest) -> HttpResponse:
 
 
 @access.sign_in_step
-@sensitive_post_parameters("new_password1", "new_password2")
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
 @never_cache
 @require_http_methods(["GET", "POST"])
 def password_change_view(request: HttpRequest) -> HttpResponse:
@@ -316,13 +317,9 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
     profile = user.staff_profile
     form = NewPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user.set_password(form.cleaned_data["new_password1"])
-        user.save()
-        profile.must_change_password = False
-        profile.save(update_fields=["must_change_password", "updated_at"])
-        update_session_auth_hash(request, user)
-        record(user, "staff.password_changed")
-        messages.success(request, _("Your password is changed."))
+        # Other sessions and every API token end; this session goes on with the new password.
+        services.change_password(user, form.cleaned_data["new_password1"], request=request)
+        messages.success(request, _("Your password is changed. Your other sessions and API tokens have ended."))
         return HttpResponseRedirect(_next_url(request))
     return render(
         request,

@@ -49,11 +49,14 @@ def test_new_staff_signs_in_with_password_and_totp_then_sees_codes_and_must_choo
     # The one-time password must be changed before any staff page opens.
     response = client.get(ACCOUNT)
     assert response.status_code == 302 and response["Location"].startswith("/staff/password/")
-    response = client.post("/staff/password/", {"new_password1": password, "new_password2": password})
+    response = client.post(
+        "/staff/password/", {"old_password": password, "new_password1": password, "new_password2": password}
+    )
     assert "different from the one you were given" in response.content.decode()
     new = "a much longer pass phrase 42"
     response = client.post(
-        "/staff/password/?next=/staff/", {"new_password1": new, "new_password2": new, "next": ACCOUNT}
+        "/staff/password/?next=/staff/",
+        {"old_password": password, "new_password1": new, "new_password2": new, "next": ACCOUNT},
     )
     assert response.status_code == 302 and response["Location"] == ACCOUNT
     page = client.get(ACCOUNT)

@@ -39,6 +39,7 @@ def test_first_sign_in_with_enrolment_in_a_browser(live_server, page):
     page.get_by_role("link", name="I have saved them: choose my password").click()
 
     page.wait_for_url(re.compile(r"/staff/password/"))
+    page.get_by_label("Current password").fill(password)
     page.get_by_label("New password", exact=True).fill("my own long pass phrase 7")
     page.get_by_label("New password again").fill("my own long pass phrase 7")
     page.get_by_role("button", name="Save my password").click()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 from reportal.accounts import services
 
@@ -61,11 +61,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
 
     def _print_credentials(self, verb: str, username: str, password: str, uri: str, secret: str) -> None:
-        self.stdout.write(f"{verb} {username}. Give these to them over a safe channel; they are not shown again.")
-        self.stdout.write(f"username:      {username}")
-        self.stdout.write(f"password:      {password}   (one-time: they choose their own at first sign-in)")
-        self.stdout.write(f"TOTP secret:   {secret}")
-        self.stdout.write(f"otpauth URI:   {uri}")
+        print_credentials(self.stdout, verb, username, password, uri, secret)
 
     def _list(self) -> None:
         rows = services.list_staff()
@@ -80,3 +76,14 @@ class Command(BaseCommand):
                 f"{row.username:<24} {row.role:<8} {state:<10} {'yes' if row.has_totp else 'no':<4} {last:<20} "
                 f"{','.join(row.portals) or '-'}"
             )
+
+
+def print_credentials(
+    out: OutputWrapper, verb: str, username: str, password: str, uri: str, secret: str, *, one_time: bool = True
+) -> None:
+    out.write(f"{verb} {username}. Give these to them over a safe channel; they are not shown again.\n")
+    out.write(f"username:      {username}\n")
+    note = "   (one-time: they choose their own at first sign-in)" if one_time else ""
+    out.write(f"password:      {password}{note}\n")
+    out.write(f"TOTP secret:   {secret}\n")
+    out.write(f"otpauth URI:   {uri}\n")
