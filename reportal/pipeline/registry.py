@@ -58,7 +58,7 @@ ROUTES: tuple[Route, ...] = (
     Route("review",     "item.overturned", "lists",    "lists.end_overturned",             "end the list entry"),
     Route("monitoring", "item.removed",    "lists",    "lists.end_removed",                "end the list entry"),
     Route("monitoring", "item.reappeared", "lists",    "lists.reenter_reappeared",         "list the address again"),
-    Route("any stage",  "item.changed",    "stats",    "stats.update_for_item",            "recount the item's figures"),
+    Route("any stage",  "item.changed",    "stats",    "stats.update_for_item",            "recount its figures"),
     Route("intake",     "report.followed_up", "stats", "stats.update_for_report",          "recount the day's reports"),
 )
 # fmt: on

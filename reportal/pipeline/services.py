@@ -24,6 +24,7 @@ from reportal.pipeline.models import Handoff
 logger = logging.getLogger(__name__)
 
 SWEEP_BATCH = 500
+RECEIVERS: set[str] = set()  # task names made by `receiver`, checked against registry.ROUTES by the tests
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,8 @@ def receiver(name: str, **options: Any) -> Callable[[Callable[[Work], object]], 
     """Make `receive(work)` the Celery task `name` of a hand-off route: acks_late, run through `run` above."""
 
     def wrap(receive: Callable[[Work], object]) -> Any:
+        RECEIVERS.add(name)
+
         def task(handoff_id: int) -> bool:
             return run(handoff_id, receive)
 
