@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("staff/", include("reportal.accounts.urls")),
     path("workbench/removal/", include("reportal.actions.urls")),
     path("workbench/", include("reportal.hotline.urls")),
+    path("stats/", include("reportal.stats.urls")),
     path("", include("reportal.hashes.urls")),  # HMA-compatible /h/, /m/, /c/
     path("", include("reportal.lists.urls")),
     path("", include("reportal.portals.urls")),  # last: /<slug>/...

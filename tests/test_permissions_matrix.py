@@ -97,6 +97,11 @@ PAGES: dict[str, list[Check]] = {
     # Partners export their own portals' cases; the walk checks that no other portal's address is in it.
     "actions:cases_export": [page(STAFF)],
     "actions:retry_notice": [page(HOTLINE, "POST")],
+    # Statistics: every staff role; a partner viewer's figures and exports hold their portals' only, and another
+    # portal's monthly report is not found.
+    "stats:dashboard": [page(STAFF), page(STAFF, query="portal=aa")],
+    "stats:export": [page(STAFF)],
+    "stats:monthly": [page(READ_A)],
     # HMA-compatible API (plain Django views): member keys with the scope, or hotline staff tokens.
     "hashes:hash": [api(HOTLINE | {"member:match"}), api(HOTLINE | {"member:match"}, "POST")],
     "hashes:raw_lookup": [api(HOTLINE | {"member:match"})],
@@ -142,6 +147,7 @@ API: dict[str, list[Check]] = {
     "reportal_hashes_api_match_batch": [api(HOTLINE | {"member:match"}, "POST")],
     "reportal_actions_api_removal_stats": [api(STAFF)],
     "reportal_actions_api_item_case": [api(READ_A)],
+    "reportal_stats_api_figures": [api(STAFF), api(READ_A, query="portal=aa")],
 }
 
 # Path parameters naming portal A's item or something of it: reading or changing them must be audited.
@@ -261,6 +267,9 @@ def world(db, settings) -> World:
         "content_id": 999_999,
         "reference": "NO-SUCH-REFERENCE",
         "fmt": "json",
+        "table": "cases",
+        "slug": "aa",
+        "month": "2025-01",
         "notice_id": _notice_id(item_a),
     }
     return World(portal_a, portal_b, item_a, item_b, params, users, keys)
