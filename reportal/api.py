@@ -11,6 +11,7 @@ from reportal.hashes.api import router as hashes_router
 from reportal.hotline.api import router as hotline_router
 from reportal.lists.api import router as lists_router
 from reportal.portals.api import router as reports_router
+from reportal.stats.api import router as stats_router
 
 api = NinjaAPI(
     title="reportal API",
@@ -28,3 +29,4 @@ api.add_router("/actions", actions_router, tags=["actions"])
 api.add_router("/", hotline_router, tags=["hotline"])
 api.add_router("/lists", lists_router, tags=["lists"])
 api.add_router("/", hashes_router, tags=["hashes"])
+api.add_router("/stats", stats_router, tags=["stats"])
