@@ -25,6 +25,7 @@ class DecryptionFailed(Exception):
 def _key_file(data_dir: Path) -> str:
     path = Path(data_dir) / KEY_FILE_NAME
     if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)  # first use in a fresh install (settings create nothing)
         # O_EXCL: two workers starting at once must not write two different keys.
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

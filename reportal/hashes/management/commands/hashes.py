@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from reportal.hashes import banks as bank_services
 from reportal.hashes import exchanges, matcher, services, transfer
 from reportal.hashes.hashing import HashWorkerPool, ImageHashError
+from reportal.progress import Progress
 
 
 class Command(BaseCommand):
@@ -64,8 +64,11 @@ class Command(BaseCommand):
     def _hash(self, options: dict[str, Any]) -> None:
         failed = 0
         names: list[str] = options["files"]
+        bar = Progress("Hashing", total=len(names), unit="files") if len(names) > 64 else None
         with HashWorkerPool(1 if len(names) == 1 else None) as pool:  # every core for a batch of files
             for start in range(0, len(names), 64):
+                if bar:
+                    bar.update(start, detail=f"{failed} failed" if failed else "")
                 chunk = names[start : start + 64]
                 outcomes = pool.map([self._read(n) for n in chunk], mode=options["mode"], dihedral=options["dihedral"])
                 for name, outcome in zip(chunk, outcomes, strict=True):
@@ -81,6 +84,8 @@ class Command(BaseCommand):
                     if h.dihedral:
                         row["dihedral"] = h.dihedral
                     self.stdout.write(json.dumps(row))
+        if bar:
+            bar.finish()
         if failed:
             raise CommandError(f"{failed} file(s) could not be hashed.")
 
@@ -89,31 +94,27 @@ class Command(BaseCommand):
             bank = bank_services.get_or_create_bank(options["bank"])
         except bank_services.BankError as exc:
             raise CommandError(str(exc)) from None
-        last = [0.0]
+        with Progress(f"Importing {options['file']}", unit="bytes") as bar:
 
-        def progress(p: transfer.ImportProgress) -> None:
-            now = time.monotonic()
-            if now - last[0] < 0.5 and p.bytes_done < p.bytes_total:
-                return
-            last[0] = now
-            rate = p.rows_this_run / p.elapsed if p.elapsed else 0.0
-            sys.stderr.write(
-                f"\r{p.fraction * 100:5.1f}%  {p.rows_added:,} added  {p.rows_skipped:,} skipped  {rate:,.0f} rows/s"
-                + (f"  (resumed at byte {p.resumed_from:,})" if p.resumed_from else "")
-            )
-            sys.stderr.flush()
+            def progress(p: transfer.ImportProgress) -> None:
+                resumed = f"  (resumed at byte {p.resumed_from:,})" if p.resumed_from else ""
+                bar.update(
+                    p.bytes_done,
+                    total=p.bytes_total,
+                    detail=f"{p.rows_added:,} added  {p.rows_skipped:,} skipped{resumed}",
+                )
 
-        try:
-            job = transfer.import_file(
-                options["file"], bank, file_format=options["fmt"], signal_type=options["signal_type"],
-                source=options["source"], progress=progress, restart=options["restart"],
-            )
-        except transfer.ImportFileError as exc:
-            raise CommandError(str(exc)) from None
-        except KeyboardInterrupt:
-            sys.stderr.write("\nInterrupted. Run the same command again to resume where it stopped.\n")
-            raise SystemExit(130) from None
-        sys.stderr.write("\n")
+            try:
+                job = transfer.import_file(
+                    options["file"], bank, file_format=options["fmt"], signal_type=options["signal_type"],
+                    source=options["source"], progress=progress, restart=options["restart"],
+                )
+            except transfer.ImportFileError as exc:
+                raise CommandError(str(exc)) from None
+            except KeyboardInterrupt:
+                bar.finish(interrupted=True)
+                sys.stderr.write("Interrupted. Run the same command again to resume where it stopped.\n")
+                raise SystemExit(130) from None
         self.stdout.write(f"Imported {job.rows_added:,} entries into {bank.name} ({job.rows_skipped:,} lines skipped).")
 
     def _export(self, options: dict[str, Any]) -> None:
@@ -147,16 +148,18 @@ class Command(BaseCommand):
             }))
 
     def _build_index(self, options: dict[str, Any]) -> None:
-        summary = matcher.build_index(settle_seconds=options["settle_seconds"])
+        with Progress("Building the matching index", unit="rows (by id)") as bar:
+            summary = matcher.build_index(
+                settle_seconds=options["settle_seconds"], progress=lambda last, hwm: bar.update(last, total=hwm)
+            )
         self.stdout.write(json.dumps(summary))
 
     def _fetch(self, options: dict[str, Any]) -> None:
         try:
-            state = exchanges.fetch_exchange(
-                options["exchange"], bank_name=options["bank"],
-                progress=lambda n: print(f"\r{n:,} signals", end="", file=sys.stderr),
-            )
+            with Progress(f"Fetching from {options['exchange']}", unit="signals") as bar:
+                state = exchanges.fetch_exchange(
+                    options["exchange"], bank_name=options["bank"], progress=lambda n: bar.update(n),
+                )
         except exchanges.ExchangeNotConfigured as exc:
             raise CommandError(str(exc)) from None
-        sys.stderr.write("\n")
         self.stdout.write(f"{state.signals_seen:,} signals seen from {options['exchange']} into {state.bank.name}.")

@@ -12,6 +12,7 @@ from reportal.lists import feeds, formats, matcher, publishing, services, signin
 from reportal.lists.addresses import AddressError
 from reportal.lists.importer import ImportProgress, import_list
 from reportal.lists.models import ListEntry, ListKind, Scope
+from reportal.progress import Progress
 
 
 class Command(BaseCommand):
@@ -85,37 +86,36 @@ class Command(BaseCommand):
 
     def do_import(self, options: dict[str, Any]) -> None:
         name = options["file"]
+        if name != "-" and not Path(name).is_file():
+            raise CommandError(f"{name} is not a file; give the path of a CSV or plain list.")
+        with Progress(f"Importing {name}", unit="lines") as bar:
 
-        def report(state: ImportProgress) -> None:
-            self.stderr.write(
-                f"\r{state.lines} lines: {state.added} added, {state.already_listed} already listed, "
-                f"{state.rejected} rejected",
-                ending="",
-            )
+            def report(state: ImportProgress) -> None:
+                bar.update(
+                    state.lines,
+                    detail=f"{state.added} added, {state.already_listed} already listed, {state.rejected} rejected",
+                )
 
-        if name == "-":
-            state = import_list(
-                sys.stdin,
-                scope=options["scope"],
-                category=options["category"],
-                source=options["source"],
-                name="stdin",
-                progress=report,
-            )
-        else:
-            path = Path(name)
-            if not path.is_file():
-                raise CommandError(f"{name} is not a file; give the path of a CSV or plain list.")
-            with path.open("rb") as stream:
+            if name == "-":
                 state = import_list(
-                    stream,
+                    sys.stdin,
                     scope=options["scope"],
                     category=options["category"],
-                    source=options["source"] or path.name,
-                    name=path.name,
+                    source=options["source"],
+                    name="stdin",
                     progress=report,
                 )
-        self.stderr.write("")
+            else:
+                path = Path(name)
+                with path.open("rb") as stream:
+                    state = import_list(
+                        stream,
+                        scope=options["scope"],
+                        category=options["category"],
+                        source=options["source"] or path.name,
+                        name=path.name,
+                        progress=report,
+                    )
         for error in state.errors:
             self.stderr.write(f"  {error}")
         self.stdout.write(
