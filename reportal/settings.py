@@ -77,6 +77,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "reportal.security.SecurityHeadersMiddleware",
+    "reportal.outages.OutageMiddleware",  # database down or disk full: a clear 503 in the page's language
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -117,6 +118,10 @@ if _database_url:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database address that reportal understands: {exc}") from exc
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("TEST", {})["NAME"] = env_str("REPORTAL_TEST_DB_NAME", "test_reportal")
+        # A database that does not answer must not hold requests: they answer 503 (reportal/outages.py) instead.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env_int("REPORTAL_DB_CONNECT_TIMEOUT", 3)
+        )
 else:
     DATABASES = {
         "default": {
