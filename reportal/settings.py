@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "ninja",  # its static files: the Swagger UI of /api/v1/docs, served from here (no CDN)
     "reportal",  # project-wide commands (demo), templates, static files and translations
     "reportal.portals",
     "reportal.reports",
@@ -385,6 +386,10 @@ if not 0 <= REPORTAL_PDQ_THRESHOLD <= 31:
 # Images larger than these are refused before decoding (bytes of the file; pixels, against decompression bombs).
 REPORTAL_HASH_MAX_BYTES = env_int("REPORTAL_HASH_MAX_BYTES", 50 * 1024 * 1024)
 REPORTAL_HASH_MAX_PIXELS = env_int("REPORTAL_HASH_MAX_PIXELS", 100_000_000)
+# Pixels decoded at full size (about 31 bytes each at the peak): a larger JPEG decodes reduced, another format is
+# refused with 413; and how many decodes one process runs at once (the rest wait, then get 503).
+REPORTAL_HASH_MAX_DECODED_PIXELS = env_int("REPORTAL_HASH_MAX_DECODED_PIXELS", 9_000_000)
+REPORTAL_HASH_DECODE_CONCURRENCY = env_int("REPORTAL_HASH_DECODE_CONCURRENCY", 2)
 # "fast" lets the JPEG decoder downscale before PDQ for look-ups (within a few bits); banking is always "exact".
 REPORTAL_HASH_LOOKUP_MODE = env_str("REPORTAL_HASH_LOOKUP_MODE", "fast")
 # Fast mode's smallest short side before PDQ: 512 is fastest; 800 keeps every hash within 8 bits on every

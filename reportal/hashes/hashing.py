@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import os
+import threading
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -38,6 +41,16 @@ PDQ_MIN_QUALITY = 50
 FAST_SHORT_SIDE = 512
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 100_000_000
+# Pixels decoded at full size per image. Decoding and PDQ take about 31 bytes a pixel at their peak (the RGB
+# array, and pdqhash's luma computed through float64 temporaries): 9 MP stays under ~300 MB per request. A JPEG
+# above it is decoded reduced (Image.draft: 1/2, 1/4, 1/8 while decoding; its PDQ hash then lies within a few
+# bits of the full-size one); any other format above it is refused before a pixel is decoded
+# (bench/bench_large_images.py). REPORTAL_HASH_MAX_DECODED_PIXELS overrides it.
+DEFAULT_MAX_DECODED_PIXELS = 9_000_000
+# Decodes at once per process (threads of a gunicorn worker share it); REPORTAL_HASH_DECODE_CONCURRENCY.
+DEFAULT_DECODE_CONCURRENCY = 2
+# How long a request waits for a decode slot before it is told to try again.
+DECODE_WAIT_SECONDS = 20.0
 # Names of the eight dihedral variants, in the order pdqhash returns them.
 DIHEDRAL_NAMES = ("original", "rotate90", "rotate180", "rotate270", "flipx", "flipy", "flipplus1", "flipminus1")
 
@@ -62,6 +75,12 @@ class UnsupportedImageError(ImageHashError):
 
 class CorruptImageError(ImageHashError):
     code = "corrupt_image"
+
+
+class DecoderBusyError(ImageHashError):
+    """Every decode slot of this process stayed taken for DECODE_WAIT_SECONDS: the caller should try again."""
+
+    code = "decoder_busy"
 
 
 @dataclass(frozen=True)
@@ -116,6 +135,69 @@ def _limits(max_bytes: int | None, max_pixels: int | None) -> tuple[int, int]:
     return int(max_bytes), int(max_pixels)  # type: ignore[arg-type]
 
 
+def _setting(name: str, default: int) -> int:
+    try:
+        from django.conf import settings
+
+        return int(getattr(settings, name, 0) or default)
+    except Exception:  # settings not configured (a bare worker process or the bench): the module default
+        return default
+
+
+def max_decoded_pixels() -> int:
+    return _setting("REPORTAL_HASH_MAX_DECODED_PIXELS", DEFAULT_MAX_DECODED_PIXELS)
+
+
+_decode_slots: threading.BoundedSemaphore | None = None
+_decode_slots_lock = threading.Lock()
+
+
+def _slots() -> threading.BoundedSemaphore:
+    global _decode_slots
+    with _decode_slots_lock:
+        if _decode_slots is None:
+            _decode_slots = threading.BoundedSemaphore(
+                max(1, _setting("REPORTAL_HASH_DECODE_CONCURRENCY", DEFAULT_DECODE_CONCURRENCY))
+            )
+        return _decode_slots
+
+
+@contextmanager
+def decode_slot() -> Iterator[None]:
+    """Bound the decodes running at once in this process, so a burst of large images cannot add up."""
+    slots = _slots()
+    if not slots.acquire(timeout=DECODE_WAIT_SECONDS):
+        raise DecoderBusyError(str(_("The server is decoding other images right now. Try again in a minute.")))
+    try:
+        yield
+    finally:
+        slots.release()
+
+
+def reduce_for_decoding(image: Image.Image, limit: int | None = None) -> None:
+    """Keep the pixels decoded under `limit`: a JPEG decodes reduced (by 2, 4 or 8 while decoding); an image of
+    another format that is too large is refused before any pixel is decoded (ImageTooLargeError)."""
+    limit = limit or max_decoded_pixels()
+    width, height = image.size
+    if width * height <= limit:
+        return
+    if image.format == "JPEG":
+        for scale in (2, 4, 8):
+            if math.ceil(width / scale) * math.ceil(height / scale) <= limit:
+                # Pillow picks the largest scale that keeps the result at least the requested size.
+                image.draft("L" if image.mode == "L" else "RGB", (max(1, width // scale), max(1, height // scale)))
+                return
+    raise ImageTooLargeError(
+        str(
+            _(
+                "The image is %(width)d x %(height)d pixels, more than the %(limit)d million pixels this server "
+                "decodes. Send a copy with fewer pixels (a JPEG of any size is reduced for you)."
+            )
+        )
+        % {"width": width, "height": height, "limit": max(1, limit // 1_000_000)}
+    )
+
+
 def open_image(data: bytes, *, max_bytes: int | None = None, max_pixels: int | None = None) -> Image.Image:
     """Open image bytes lazily after checking size, format and pixel count; raises ImageHashError subclasses."""
     max_bytes, max_pixels = _limits(max_bytes, max_pixels)
@@ -151,8 +233,13 @@ def open_image(data: bytes, *, max_bytes: int | None = None, max_pixels: int | N
 
 def _rgb_array(image: Image.Image) -> np.ndarray:
     if image.mode != "RGB":
-        image = image.convert("RGB")
-    return np.asarray(image)
+        converted = image.convert("RGB")
+        image.close()
+        image = converted
+    try:
+        return np.asarray(image)
+    finally:
+        image.close()
 
 
 def _load(image: Image.Image) -> None:
@@ -182,13 +269,16 @@ def pdq_of_image(
         if image.format == "JPEG":
             # The decoder scales by 1/2, 1/4 or 1/8 and never below the requested size on either side.
             image.draft("RGB", (side, side))
+        reduce_for_decoding(image)
         _load(image)
         factor = min(image.size) // side
         if factor > 1:
             image = image.reduce(factor)
     else:
+        reduce_for_decoding(image)
         _load(image)
     array = _rgb_array(image)
+    image.close()  # PDQ reads the array: free the decoder's copy (4 bytes a pixel) before its float buffers
     if dihedral:
         vectors, quality = pdqhash.compute_dihedral(array)
         return [bits_to_hex(v) for v in vectors], int(quality)
@@ -210,7 +300,8 @@ def hash_image_bytes(
     fmt = image.format or ""
     width, height = image.size
     try:
-        hexes, quality = pdq_of_image(image, mode=mode, dihedral=dihedral, short_side=short_side)
+        with decode_slot():
+            hexes, quality = pdq_of_image(image, mode=mode, dihedral=dihedral, short_side=short_side)
     finally:
         image.close()
     md5, sha1, sha256 = crypto_hashes(data)

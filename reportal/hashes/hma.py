@@ -23,7 +23,13 @@ from reportal.hashes import banks as bank_services
 from reportal.hashes import matcher
 from reportal.hashes.banks import BankError, BankExists, BankNotFound, ContentSignals
 from reportal.hashes.guard import HASHES, MATCH, STAFF_WRITE, api_access, error
-from reportal.hashes.hashing import ImageHashError, ImageHashes, hash_image_bytes
+from reportal.hashes.hashing import (
+    DecoderBusyError,
+    ImageHashError,
+    ImageHashes,
+    ImageTooLargeError,
+    hash_image_bytes,
+)
 from reportal.hashes.models import Bank, BankContent
 from reportal.hashes.signals import SIGNAL_TYPES, InvalidSignal, canonical_type, parse_signal
 
@@ -84,6 +90,12 @@ def _handle(fn: Callable[..., Any]) -> Callable[..., Any]:
             return error(str(exc), 404)
         except BankExists as exc:
             return error(str(exc), 403)
+        except ImageTooLargeError as exc:
+            return error(exc.message, 413)
+        except DecoderBusyError as exc:
+            response = error(exc.message, 503)
+            response["Retry-After"] = "30"
+            return response
         except (BankError, InvalidSignal, ImageHashError) as exc:
             return error(getattr(exc, "message", str(exc)), 400)
 
