@@ -47,7 +47,9 @@ def _next_url(request: HttpRequest) -> str:
     ):
         return target
     # Partner viewers land on their portals' statistics, the hotline's own staff on the workbench.
-    return "/stats/" if access.staff_role(request.user) == access.Role.PARTNER else HOME_AFTER_LOGIN
+    # (Read from the profile: right after the second factor this request's user is not marked verified yet.)
+    profile = _profile(request.user)
+    return "/stats/" if profile is not None and profile.role == access.Role.PARTNER else HOME_AFTER_LOGIN
 
 
 def _with_next(request: HttpRequest, name: str) -> HttpResponse:
