@@ -113,11 +113,13 @@ CSV_COLUMNS = [
     "network_abuse_contacts",
     "registrar",
     "removed_at",
+    "trace_count",
 ]
 
 
 def case_csv(items: list[Any]) -> bytes:
-    """One row per trace of each address (hosting changes over time), with classification and timestamps."""
+    """One row per case (address): its latest trace (where it is hosted now) and how many traces it had, with the
+    classification and timestamps. The JSON export lists every trace."""
     out = io.StringIO()
     writer = csvsafe.writer(out)
     writer.writerow(CSV_COLUMNS)
@@ -126,29 +128,31 @@ def case_csv(items: list[Any]) -> bytes:
         classification = "; ".join(
             f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in sorted(record["classification"].items())
         )
-        for trace in record["traces"] or [{}]:
-            writer.writerow(
-                [
-                    v
-                    for v in (
-                        record["reference"],
-                        record["url"],
-                        record["portal"],
-                        record["first_reported_at"],
-                        record["confirmed_at"],
-                        classification,
-                        record["status"],
-                        trace.get("at", ""),
-                        trace.get("hostname", ""),
-                        " ".join(ip["ip"] for ip in trace.get("ips", [])),
-                        trace.get("hosting_country", ""),
-                        trace.get("hosting_asn", ""),
-                        trace.get("hosting_network", ""),
-                        trace.get("cdn", ""),
-                        " ".join(trace.get("network_abuse_contacts", [])),
-                        trace.get("registrar", ""),
-                        record["removed_at"],
-                    )
-                ]
-            )
+        traces = record["traces"]
+        trace = traces[-1] if traces else {}
+        writer.writerow(
+            [
+                v
+                for v in (
+                    record["reference"],
+                    record["url"],
+                    record["portal"],
+                    record["first_reported_at"],
+                    record["confirmed_at"],
+                    classification,
+                    record["status"],
+                    trace.get("at", ""),
+                    trace.get("hostname", ""),
+                    " ".join(ip["ip"] for ip in trace.get("ips", [])),
+                    trace.get("hosting_country", ""),
+                    trace.get("hosting_asn", ""),
+                    trace.get("hosting_network", ""),
+                    trace.get("cdn", ""),
+                    " ".join(trace.get("network_abuse_contacts", [])),
+                    trace.get("registrar", ""),
+                    record["removed_at"],
+                    len(traces),
+                )
+            ]
+        )
     return out.getvalue().encode()
