@@ -138,3 +138,24 @@ def test_partner_viewers_land_on_the_statistics_after_signing_in(world):
     response = client.post("/staff/login/", {"username": "analyst-login", "password": password})
     response = client.post(response["Location"], {"code": accounts.current_totp(secret)})
     assert response["Location"] == "/workbench/"
+
+
+def test_the_police_case_export_of_actions_has_one_row_per_case(world):
+    """The older export at /workbench/removal/cases.csv listed a case once per trace; now once, latest trace."""
+    from django.utils import timezone
+
+    from reportal.actions.models import Monitor
+    from reportal.tracing.models import Trace
+
+    item = world["items"][0]
+    Trace.objects.create(item=item, url=item.canonical_url, hostname=item.host, hosting_country="DE")
+    now = timezone.now()
+    Monitor.objects.create(item=item, started_at=now, next_check_at=now, last_action_at=now)
+    ReportedUrl.objects.filter(pk=item.pk).update(first_reported_at=now)
+    client = sign_in(Client(), world["analyst"])
+    body = client.get("/workbench/removal/cases.csv?days=3660").content.decode()
+    rows = list(csv.DictReader(io.StringIO(body)))
+    references = [r["reference"] for r in rows]
+    assert references and len(references) == len(set(references))
+    mine = next(r for r in rows if r["url"] == item.canonical_url)
+    assert mine["trace_count"] == "2"
