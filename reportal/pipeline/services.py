@@ -77,35 +77,52 @@ def backoff(attempts: int) -> timedelta:
 def record(event: str, subject_id: int, *, key: str | int, payload: dict[str, Any] | None = None) -> list[int]:
     """Record what `event` owes every stage that receives it; call inside the transaction of the change itself.
 
-    The tasks are sent after the commit. Recording the same (event, key) again records nothing new."""
+    The tasks are sent after the commit, in one message. Recording the same (event, key) again records nothing
+    new (its undone hand-offs are sent again)."""
     routes = registry.routes_for(event)
     if not routes:
         raise ValueError(f"No hand-off route receives the event {event!r}; add one to reportal/pipeline/registry.py.")
-    now = timezone.now()
-    ids: list[int] = []
-    with transaction.atomic():
-        for route in routes:
-            handoff, created = Handoff.objects.get_or_create(
+    due = timezone.now() + first_delay()
+    Handoff.objects.bulk_create(
+        [
+            Handoff(
                 event=event,
                 task=route.task,
                 key=str(key),
-                defaults={
-                    "subject_id": subject_id,
-                    "payload": payload or {},
-                    "next_attempt_at": now + first_delay(),
-                },
+                subject_id=subject_id,
+                payload=payload or {},
+                next_attempt_at=due,
             )
-            if created:
-                ids.append(handoff.pk)
+            for route in routes
+        ],
+        ignore_conflicts=True,  # already recorded: the unique (event, task, key) holds
+    )
+    ids = list(
+        Handoff.objects.filter(event=event, key=str(key), done_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     if ids:
+        # One message for all routes of the event: each message costs a commit on the embedded broker.
         transaction.on_commit(lambda: send(ids), robust=True)
     return ids
 
 
-def send(handoff_ids: Iterable[int]) -> int:
-    """Send each hand-off's task to the workers; returns how many the broker took (the sweep retries the rest)."""
+def send(handoff_ids: Iterable[int], *, together: bool = True) -> int:
+    """Send the hand-offs to the workers: one `pipeline.deliver` message for the routes of one event, else one
+    message each. Returns how many the broker took; the sweep sends the rest again after their grace period."""
+    ids = list(handoff_ids)
+    if together and len(ids) > 1:
+        try:
+            celery_task("pipeline.deliver").apply_async(args=[ids], retry=False)
+        except Exception as exc:  # noqa: BLE001 - any broker failure: the hand-offs are safe in the database
+            logger.warning(
+                "%s hand-offs could not be queued (%s); the sweep will send them again.", len(ids), type(exc).__name__
+            )
+            return 0
+        return len(ids)
     sent = 0
-    for handoff_id, task in Handoff.objects.filter(pk__in=list(handoff_ids)).values_list("pk", "task"):
+    for handoff_id, task in Handoff.objects.filter(pk__in=ids).values_list("pk", "task"):
         try:
             celery_task(task).apply_async(args=[handoff_id], retry=False)
         except Exception as exc:  # noqa: BLE001 - any broker failure: the hand-off is safe in the database
@@ -118,6 +135,17 @@ def send(handoff_ids: Iterable[int]) -> int:
             continue
         sent += 1
     return sent
+
+
+def deliver(handoff_ids: list[int]) -> int:
+    """Run several hand-offs in this worker, one after another, each through its own task (claimed, recorded and
+    retried on its own: one failing or hanging does not undo the others). Returns how many were done."""
+    tasks = dict(Handoff.objects.filter(pk__in=handoff_ids).values_list("pk", "task"))
+    done = 0
+    for handoff_id in handoff_ids:
+        if handoff_id in tasks and celery_task(tasks[handoff_id])(handoff_id):
+            done += 1
+    return done
 
 
 def celery_task(name: str) -> Any:
@@ -216,7 +244,7 @@ def sweep(*, limit: int = SWEEP_BATCH) -> int:
         Handoff.objects.filter(pk=handoff_id).update(next_attempt_at=now + max(first_delay(), backoff(attempts)))
     if due:
         logger.info("Sweep: sending %s overdue hand-offs again.", len(due))
-        send([pk for pk, _attempts in due])
+        send([pk for pk, _attempts in due], together=False)  # each on its own: any worker, in parallel
     return len(due)
 
 

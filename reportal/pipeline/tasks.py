@@ -11,3 +11,9 @@ from reportal.pipeline import services
 def sweep() -> int:
     """Send again every hand-off that is undone and due: lost messages, killed workers, failed runs (back-off)."""
     return services.sweep()
+
+
+@shared_task(name="pipeline.deliver", acks_late=True, ignore_result=True)
+def deliver(handoff_ids: list[int]) -> int:
+    """Everything one transaction recorded, in one message: each hand-off runs through its own task in turn."""
+    return services.deliver(handoff_ids)
