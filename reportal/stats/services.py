@@ -194,6 +194,29 @@ def rebuild(*, progress: Progress | None = None, batch: int = 2000) -> RebuildRe
     return RebuildResult(items=done, counts=count_rows, seconds=clock.monotonic() - started)
 
 
+def check() -> list[str]:
+    """Differences between the stored figures and a rebuild (done inside a transaction that is rolled back)."""
+    stored = all_counts()
+
+    class _Undo(Exception):
+        pass
+
+    fresh: dict[CountKey, int] = {}
+    try:
+        with transaction.atomic():
+            rebuild()
+            fresh = all_counts()
+            raise _Undo
+    except _Undo:
+        pass
+    keys = sorted(set(stored) | set(fresh))
+    return [
+        f"portal {p} {d} {m}/{k}: stored {stored.get((p, d, m, k), 0)}, raw rows {fresh.get((p, d, m, k), 0)}"
+        for p, d, m, k in keys
+        if stored.get((p, d, m, k), 0) != fresh.get((p, d, m, k), 0)
+    ]
+
+
 # --- Reading the figures ------------------------------------------------------------------------------------
 
 
@@ -239,6 +262,30 @@ def monthly(period: Period, metrics: Iterable[str], *, key: str | None = None) -
         month_day = month.date() if isinstance(month, datetime) else month
         found[metric][month_day] = int(n or 0)
     return dict(found)
+
+
+def grouped(period: Period, group_by: str, slugs: dict[int, str]) -> list[tuple[str, str, str, int]]:
+    """(metric, key, group, count) over the period; group is the month, day or portal slug ('' for 'key')."""
+    rows = _counts(period)
+    found: list[tuple[str, str, str, int]] = []
+    if group_by == "key":
+        for metric, key, n in rows.values("metric", "key").annotate(n=Sum("count")).values_list("metric", "key", "n"):
+            found.append((metric, key, "", int(n or 0)))
+    elif group_by == "month":
+        by_month = rows.annotate(month=TruncMonth("day")).values("metric", "key", "month").annotate(n=Sum("count"))
+        for metric, key, month, n in by_month.values_list("metric", "key", "month", "n"):
+            found.append((metric, key, f"{month:%Y-%m}", int(n or 0)))
+    elif group_by == "day":
+        by_day = rows.values("metric", "key", "day").annotate(n=Sum("count"))
+        for metric, key, day, n in by_day.values_list("metric", "key", "day", "n"):
+            found.append((metric, key, day.isoformat(), int(n or 0)))
+    elif group_by == "portal":
+        by_portal = rows.values("metric", "key", "portal_id").annotate(n=Sum("count"))
+        for metric, key, portal_id, n in by_portal.values_list("metric", "key", "portal_id", "n"):
+            found.append((metric, key, slugs.get(portal_id, str(portal_id)), int(n or 0)))
+    else:
+        raise ValueError(f"group_by must be key, month, day or portal, not {group_by!r}.")
+    return sorted((r for r in found if r[3]), key=lambda r: (r[0], r[2], r[1]))
 
 
 def percentile(sorted_values: list[float], share: float) -> float:
@@ -329,6 +376,11 @@ def cases(period: Period, slugs: dict[int, str], limit: int = 100_000) -> list[C
         )
         for f in chosen
     ]
+
+
+def first_day(portal_id: int) -> date | None:
+    """The earliest day with any figure in this portal."""
+    return DailyCount.objects.filter(portal_id=portal_id).order_by("day").values_list("day", flat=True).first()
 
 
 def all_counts() -> dict[CountKey, int]:

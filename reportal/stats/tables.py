@@ -44,6 +44,21 @@ class Table:
     def cell_rows(self) -> list[list[Any]]:
         return [[row.get(c.key) for c in self.columns] for row in self.rows]
 
+    @property
+    def shown_columns(self) -> list[Column]:
+        """The columns a page shows: the codes are for exports."""
+        return [c for c in self.columns if c.key != "key"]
+
+    @property
+    def shown_rows(self) -> list[list[Any]]:
+        return [[row.get(c.key) for c in self.shown_columns] for row in self.rows]
+
+    @property
+    def shown_totals(self) -> list[Any] | None:
+        if self.totals is None:
+            return None
+        return [self.totals.get(c.key) for c in self.shown_columns]
+
 
 @dataclass
 class Dashboard:
