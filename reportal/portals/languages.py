@@ -85,7 +85,7 @@ def is_rtl(code: str) -> bool:
     return code in settings.LANGUAGES_BIDI or bool(info.get("bidi"))
 
 
-_chains: dict[tuple[str, str, int], Any] = {}
+_chains: dict[tuple[str, str], tuple[Any, Any]] = {}
 
 
 def _translation_with_fallback(language: str, fallback: str) -> Any:
@@ -93,16 +93,14 @@ def _translation_with_fallback(language: str, fallback: str) -> Any:
     primary = trans_real.translation(language)
     if fallback == language:
         return primary
-    # Django drops its cache when LOCALE_PATHS or LANGUAGES change; keying on the cached object follows that.
-    key = (language, fallback, id(primary))
-    chain = _chains.get(key)
-    if chain is None:
-        chain = copy.copy(primary)  # shares the read-only catalogue; only the fallback differs
-        chain._fallback = None  # type: ignore[attr-defined]
-        chain.add_fallback(trans_real.translation(fallback))
-        if len(_chains) > 256:  # stale entries after settings changes in tests; never many in production
-            _chains.clear()
-        _chains[key] = chain
+    cached = _chains.get((language, fallback))
+    # Django builds new translation objects when LOCALE_PATHS or LANGUAGES change; a chain follows its primary.
+    if cached is not None and cached[0] is primary:
+        return cached[1]
+    chain = copy.copy(primary)  # shares the read-only catalogue; only the fallback differs
+    chain._fallback = None  # type: ignore[attr-defined]
+    chain.add_fallback(trans_real.translation(fallback))
+    _chains[(language, fallback)] = (primary, chain)
     return chain
 
 

@@ -45,7 +45,18 @@
 
   // After a refused submission, move to the summary of problems so that it is read first.
   var errors = document.getElementById("errors");
-  if (errors) errors.focus();
+  if (errors) {
+    errors.focus();
+    // A link in the summary puts the cursor in its field (without JavaScript it scrolls there).
+    errors.addEventListener("click", function (event) {
+      var link = event.target.closest ? event.target.closest("a[href^='#']") : null;
+      var field = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (!field) return;
+      event.preventDefault();
+      field.focus();
+      field.scrollIntoView({ block: "center" });
+    });
+  }
 
   // Copy the reference code (without JavaScript the code is plain text to select and copy).
   var copy = document.querySelector("button[data-copy]");
