@@ -5,8 +5,8 @@ Pattern (DESIGN.md §3, "Hand-offs"):
 1. A stage never calls the next stage inside its own request. It commits its own change together with one
    outbox row per route of the event (`services.record(event, subject_id, key=..., payload=...)`, called
    inside the stage's transaction): the change and what is owed for it exist together or not at all.
-2. After the commit (`transaction.on_commit`) each row's task is sent to Celery with the row's id. A broker
-   that is down costs nothing but time: the row is still there.
+2. After the commit (`transaction.on_commit`) the rows are sent to Celery (see the note on order below). A
+   broker that is down costs nothing but time: the rows are still there.
 3. The task (`services.receiver(name)` wraps a plain function) claims its row with a conditional UPDATE (a
    second delivery meanwhile finds it claimed or done and returns), runs the receiving stage's service and
    marks the row done. Receivers are idempotent: a run repeated after a crash between the service's commit and
@@ -14,13 +14,17 @@ Pattern (DESIGN.md §3, "Hand-offs"):
 4. A failed run records its error and the time of the next attempt with back-off (`attempts`, `last_error`,
    `next_attempt_at`); the beat task `pipeline.sweep` sends again every row that is undone and due (a lost
    message, a killed worker, a failed run). After MAX_ATTEMPTS failed runs the row is given up (`failed_at`):
-   `reportal doctor` shows it through `services.backlog()`; `services.retry_failed()` sends it again.
+   `reportal doctor` and `reportal handoffs` show it (`services.backlog()`); `reportal handoffs --retry-failed`
+   sends it again once the cause is fixed.
 5. Tasks are `acks_late`: a worker killed mid-run leaves its message to be delivered again, and the claim
    expires (REPORTAL_HANDOFF_CLAIM_SECONDS) so the sweep can send it again anyway.
 
 Intake keeps its own outbox for throughput: a report row with `followup_done_at` empty is its hand-off, and
 requests for its follow-up coalesce per process (reports/tasks.py). It is listed here with its own sweep so
 the map stays whole, and `services.backlog()` counts it too.
+
+The routes of one event are sent in one message (`pipeline.deliver`) and run in the order listed here, each
+claimed, recorded and retried on its own; quick ones first (a hanging site delays only the fetches after it).
 
 Adding a hand-off: one line in ROUTES, a task decorated with `@receiver("<task name>")` in the receiving
 app's tasks.py, and a `services.record(...)` call in the sending stage's transaction.
@@ -50,8 +54,8 @@ ROUTES: tuple[Route, ...] = (
     #     from stage    event              to stage    task                                what the receiver does
     Route("intake",     "report.accepted", "queue",    "reports.process_pending",          "follow-up of new items",
           outbox="reports.Report.followup_done_at", sweep="reports.flush_outbox"),
-    Route("assessment", "item.confirmed",  "actions",  "actions.act_on_confirmed",         "trace; notice/referral"),
     Route("assessment", "item.confirmed",  "lists",    "lists.enter_confirmed",            "URL list entry"),
+    Route("assessment", "item.confirmed",  "actions",  "actions.act_on_confirmed",         "trace; notice/referral"),
     Route("assessment", "item.confirmed",  "hashes",   "hotline.bank_confirmed_images",    "fetch images, bank hashes"),
     Route("assessment", "item.confirmed",  "evidence", "hotline.store_confirmed_evidence", "keep images, encrypted"),
     Route("any stage",  "item.outcome",    "feedback", "hotline.send_outcome_feedback",    "e-mail the reporters"),
