@@ -188,7 +188,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # A hand-off not done this long after its commit is sent again by the sweep (its first message may be lost).
 REPORTAL_HANDOFF_GRACE_SECONDS = env_float("REPORTAL_HANDOFF_GRACE_SECONDS", 60.0)
 # A running hand-off holds its row this long; after a killed worker, the sweep sends it again once it expires.
-REPORTAL_HANDOFF_CLAIM_SECONDS = env_float("REPORTAL_HANDOFF_CLAIM_SECONDS", 300.0)
+REPORTAL_HANDOFF_CLAIM_SECONDS = env_float("REPORTAL_HANDOFF_CLAIM_SECONDS", 120.0)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 # URL and keyword lists: a new version at these hours of the day (UTC, comma-separated), and on demand.

@@ -61,7 +61,7 @@ def actor(work: Work) -> Any | None:
 
 
 def claim_seconds() -> float:
-    return float(getattr(settings, "REPORTAL_HANDOFF_CLAIM_SECONDS", 300))
+    return float(getattr(settings, "REPORTAL_HANDOFF_CLAIM_SECONDS", 120))
 
 
 def first_delay() -> timedelta:
