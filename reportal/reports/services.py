@@ -17,8 +17,8 @@ from typing import Protocol
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Min
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -192,7 +192,12 @@ def enqueue_followup(report_id: int) -> bool:
     report's hand-over stamp; the outbox sweep (tasks.flush_outbox) asks again once the broker is back."""
     if request_followup():
         return True
-    Report.objects.filter(pk=report_id).update(followup_enqueued_at=None)
+    try:
+        Report.objects.filter(pk=report_id).update(followup_enqueued_at=None)
+    except DatabaseError as exc:
+        # The report is committed and still waits (followup_done_at is empty), so the sweep takes it anyway; an
+        # error here (a full disk, the same fault that stopped the broker) must not answer 503 for a stored report.
+        logger.warning("The hand-over stamp of a new report could not be cleared (%s).", type(exc).__name__)
     return False
 
 
