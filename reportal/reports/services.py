@@ -463,3 +463,56 @@ def items_changed_since(since: datetime) -> list[int]:
 def source_labels() -> dict[str, str]:
     """{source channel: translated label} of reports."""
     return {str(value): str(label) for value, label in Source.choices}
+
+
+# --- Items and reports for the workbench and the actions stage -----------------------------------------------
+# ReportedUrl, Report, ItemEvent, ItemStatus and SeenOn (imported above) are the types and vocabulary other apps
+# name from here. Who may see which item is decided in reportal.access (visible_items, item_or_404), not here.
+
+
+def items() -> QuerySet[ReportedUrl]:
+    """Every queue item; callers narrow it (access.visible_items narrows it to what a user may see)."""
+    return ReportedUrl.objects.all()
+
+
+def reports() -> QuerySet[Report]:
+    """Every report, its portal loaded, oldest first."""
+    return Report.objects.select_related("portal").order_by("created_at")
+
+
+def reports_with_contact() -> QuerySet[Report]:
+    """Reports whose reporter left an e-mail address (encrypted) for the outcome."""
+    return Report.objects.exclude(email_encrypted="")
+
+
+def lock_item(item_id: int) -> ReportedUrl:
+    """The item, locked against concurrent changes until the caller's transaction ends (call inside atomic())."""
+    return ReportedUrl.objects.select_for_update().get(pk=item_id)
+
+
+def item_event(event_id: int) -> ItemEvent | None:
+    """One status change, its item loaded."""
+    return ItemEvent.objects.select_related("item").filter(pk=event_id).first()
+
+
+def events_since(since: datetime, to_statuses: Iterable[str]) -> QuerySet[ItemEvent]:
+    """Status changes into any of `to_statuses` at or after `since`, oldest first."""
+    return ItemEvent.objects.filter(at__gte=since, to_status__in=list(to_statuses)).order_by("at")
+
+
+def waiting_since(status: str, before: datetime, *, limit: int = 200) -> list[int]:
+    """Items in `status` that entered it at or before `before` (hand-offs that may have been lost)."""
+    entered = ItemEvent.objects.filter(to_status=status, at__lte=before).values("item_id")
+    return list(ReportedUrl.objects.filter(status=status, pk__in=entered).values_list("pk", flat=True)[:limit])
+
+
+def items_on_host(host: str, *, exclude: int | None = None) -> int:
+    """How many items share this host name (the item `exclude` not counted)."""
+    on_host = ReportedUrl.objects.filter(host=host)
+    return (on_host if exclude is None else on_host.exclude(pk=exclude)).count()
+
+
+def reported_through(items: QuerySet[ReportedUrl], portal_slug: str) -> QuerySet[ReportedUrl]:
+    """Those of `items` first reported through the portal with this slug, or reported through it since."""
+    later = Report.objects.filter(items=OuterRef("pk"), portal__slug=portal_slug)
+    return items.filter(Q(portal__slug=portal_slug) | Exists(later))
