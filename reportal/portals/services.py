@@ -8,7 +8,16 @@ from dataclasses import dataclass
 from reportal.portals.languages import native_name
 from reportal.portals.models import Portal
 
-__all__ = ["PortalSummary", "active_portal", "native_name", "portal_summaries"]
+__all__ = [
+    "Portal",
+    "PortalSummary",
+    "active_portal",
+    "native_name",
+    "page_portal",
+    "portal_in_country",
+    "portal_summaries",
+    "portals_by_slug",
+]
 
 
 @dataclass(frozen=True)
@@ -21,6 +30,7 @@ class PortalSummary:
     languages: tuple[str, ...]
     active: bool
     logo_text: str = ""
+    default_language: str = ""
 
 
 def _summary(portal: Portal) -> PortalSummary:
@@ -33,6 +43,7 @@ def _summary(portal: Portal) -> PortalSummary:
         languages=tuple(portal.languages or ()),
         active=portal.active,
         logo_text=portal.logo_text,
+        default_language=portal.default_language,
     )
 
 
@@ -48,3 +59,19 @@ def active_portal(slug: str) -> PortalSummary | None:
     """The active portal with this slug, or None."""
     portal = Portal.objects.filter(slug=slug, active=True).first()
     return _summary(portal) if portal is not None else None
+
+
+def portal_in_country(country_code: str) -> PortalSummary | None:
+    """An active portal of this country (ISO 3166 alpha-2), or None."""
+    portal = Portal.objects.filter(country_code=country_code.upper(), active=True).order_by("pk").first()
+    return _summary(portal) if portal is not None else None
+
+
+def portals_by_slug(slugs: Iterable[str]) -> list[Portal]:
+    """The portals with these slugs (those that exist), for another app's relation to them (e.g. a partner's)."""
+    return list(Portal.objects.filter(slug__in=[s for s in slugs if s]))
+
+
+def page_portal(slug: str) -> Portal | None:
+    """The active portal with this slug, its helplines loaded, for a public page that shows its branding and help."""
+    return Portal.objects.filter(slug=slug, active=True).prefetch_related("helplines").first()

@@ -229,3 +229,13 @@ def hosting_countries(item_ids: Iterable[int]) -> dict[int, str]:
     for item_id, country in rows:
         found.setdefault(item_id, country)
     return found
+
+
+def last_known_hosting(item: Any, field: str) -> Any:
+    """The latest non-empty value of a trace field (hosting_country, hosting_asn, hosting_network) for an item:
+    where it was hosted while online, since a removed site's own trace often no longer resolves."""
+    traces = Trace.objects.filter(item=item, **{f"{field}__isnull": False})
+    if field != "hosting_asn":
+        traces = traces.exclude(**{field: ""})
+    value = traces.order_by("-at", "-pk").values_list(field, flat=True).first()
+    return value if value is not None else ("" if field != "hosting_asn" else None)
