@@ -17,6 +17,9 @@ session of the pages), `auth=MemberKeyAuth(scope)` (a member key; `staff=True` a
 Objects: `visible_portal_ids`, `can_view_item`, `can_view_report`, `can_change_item` (partner viewers read only
 their portals' reports, and change nothing), `can_view_reporter_contact`, `can_manage_staff`, `can_read_audit`;
 pages: `may_open` (which staff pages a user's navigation offers).
+Lists and look-ups: `visible_items`, `visible_reports`, `item_or_404`, and for other stages' rows about an item
+(notices, referrals, monitors) `only_visible` and `row_or_404`; pages and API operations use these, never their own
+filters, so the rule cannot drift between them.
 """
 
 from __future__ import annotations
@@ -28,14 +31,15 @@ import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -43,7 +47,11 @@ from ninja.errors import HttpError
 from ninja.security import APIKeyCookie
 from ninja.security.base import AuthBase
 
+if TYPE_CHECKING:
+    from reportal.reports.services import Report, ReportedUrl
+
 logger = logging.getLogger(__name__)
+_Row = TypeVar("_Row", bound=models.Model)
 
 
 class Role(models.TextChoices):
@@ -164,6 +172,54 @@ def can_view_report(user: Any, report: Any) -> bool:
 def can_change_item(user: Any, item: Any) -> bool:
     """Partner viewers are read-only; the hotline's own staff may claim, assess and act."""
     return staff_role(user) in HOTLINE_ROLES and can_view_item(user, item)
+
+
+# --- Objects as querysets: what every page and API operation lists or opens --------------------------------------
+# One rule, here only: the hotline's staff read every item; a partner viewer reads an item first reported through
+# one of their portals or reported through one since, and of its reports only their portals' ones; anyone else reads
+# nothing. can_view_item answers the same for one item in hand (tests/accounts/test_access_properties.py).
+
+
+def visible_items(user: Any, items: QuerySet[ReportedUrl] | None = None) -> QuerySet[ReportedUrl]:
+    """The queue items `user` may read (of `items`, when given: a queryset that already loads what a page needs)."""
+    from reportal.reports import services as reports
+
+    rows = reports.items() if items is None else items
+    portal_ids = visible_portal_ids(user)
+    if portal_ids is None:
+        return rows
+    if not portal_ids:
+        return rows.none()
+    through_portal = reports.reports().filter(items=OuterRef("pk"), portal_id__in=portal_ids)
+    return rows.filter(Q(portal_id__in=portal_ids) | Exists(through_portal))
+
+
+def visible_reports(user: Any, item: ReportedUrl | None = None) -> QuerySet[Report]:
+    """The reports `user` may read (behind one item, when given), oldest first, their portals loaded."""
+    from reportal.reports import services as reports
+
+    rows = reports.reports() if item is None else item.reports.select_related("portal").order_by("created_at")
+    portal_ids = visible_portal_ids(user)
+    return rows if portal_ids is None else rows.filter(portal_id__in=portal_ids)
+
+
+def only_visible(user: Any, rows: QuerySet[_Row], *, item: str = "item") -> QuerySet[_Row]:
+    """`rows` of another stage (notices, referrals, monitors, ...) narrowed to those about an item `user` may read;
+    `item` names the relation from a row to its queue item."""
+    if visible_portal_ids(user) is None:
+        return rows
+    return rows.filter(**{f"{item}__in": visible_items(user).values("pk")})
+
+
+def item_or_404(user: Any, item_id: int, items: QuerySet[ReportedUrl] | None = None) -> ReportedUrl:
+    """The item if `user` may read it; Http404 otherwise, the same answer as for an item that does not exist, so a
+    partner viewer learns nothing about other portals' items. `items` may load related rows for the page."""
+    return get_object_or_404(visible_items(user, items), pk=item_id)
+
+
+def row_or_404(user: Any, rows: QuerySet[_Row], pk: int, *, item: str = "item") -> _Row:
+    """One row of another stage (a notice, a referral) by id, if it is about an item `user` may read; else Http404."""
+    return get_object_or_404(only_visible(user, rows, item=item), pk=pk)
 
 
 def can_view_reporter_contact(user: Any) -> bool:
