@@ -19,10 +19,10 @@ from reportal.hotline.assessment import AssessmentRefused, Decision, assess_item
 from reportal.hotline.auditing import audit
 from reportal.hotline.history import item_history
 from reportal.hotline.models import ListScope
-from reportal.hotline.queue import QueueFilters, queue_items, visible_items, visible_reports, with_known
+from reportal.hotline.queue import QueueFilters, queue_items, with_known
 from reportal.hotline.reporters import reporter_contacts
 from reportal.hotline.schemes import active_schemes
-from reportal.reports.models import Report, ReportedUrl
+from reportal.reports.services import Report, ReportedUrl
 
 router = Router()
 
@@ -170,7 +170,7 @@ def _item_out(item: ReportedUrl) -> dict[str, Any]:
 
 
 def _visible_item(request: HttpRequest, item_id: int) -> ReportedUrl:
-    item = with_known(visible_items(request.user).select_related("portal")).filter(pk=item_id).first()
+    item = with_known(access.visible_items(request.user).select_related("portal")).filter(pk=item_id).first()
     if item is None or not access.can_view_item(request.user, item):
         raise HttpError(404, _("There is no item with this number that you may see."))
     return item
@@ -231,7 +231,7 @@ def _decision_out(assessment: Any, show_analyst: bool) -> dict[str, Any]:
 )
 def get_item(request: HttpRequest, item_id: int) -> dict[str, Any]:
     item = _visible_item(request, item_id)
-    reports = list(visible_reports(request.user, item).prefetch_related(Prefetch("urls")))
+    reports = list(access.visible_reports(request.user, item).prefetch_related(Prefetch("urls")))
     contacts = reporter_contacts(request.user, reports)
     show_names = access.staff_role(request.user) != Role.PARTNER
     audit(request.user, "item.viewed", item, status=item.status, api=True)

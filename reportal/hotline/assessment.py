@@ -19,7 +19,8 @@ from reportal.hotline.models import Assessment, ListScope, NotActionableReason, 
 from reportal.hotline.schemes import ClassificationInvalid, category_of, clean_classification
 from reportal.pipeline import services as pipeline
 from reportal.reports.lifecycle import change_status
-from reportal.reports.models import ItemStatus, ReportedUrl
+from reportal.reports import services as reports
+from reportal.reports.services import ItemStatus, ReportedUrl
 
 _random = secrets.SystemRandom()
 
@@ -69,7 +70,7 @@ def assess_item(item: ReportedUrl, analyst: Any, decision: Decision) -> Assessme
     """Record `analyst`'s decision on an item they have claimed, and move the item on."""
     classification = check_decision(decision)
     with transaction.atomic():
-        item = ReportedUrl.objects.select_for_update().get(pk=item.pk)
+        item = reports.lock_item(item.pk)
         if item.status != ItemStatus.ASSESSING or not claims.holds_claim(item, analyst):
             raise AssessmentRefused(
                 {"__all__": _("Claim this item before assessing it; your claim may have expired or been released.")}

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from reportal import crypto
 from reportal.hotline.models import Evidence
-from reportal.reports.models import ReportedUrl
+from reportal.reports.services import ReportedUrl
 
 
 def store_images(item: ReportedUrl, images: list[bytes], source_url: str = "") -> int:

@@ -17,7 +17,8 @@ from django.utils import timezone, translation
 
 from reportal import crypto
 from reportal.hotline.models import ReporterFeedback
-from reportal.reports.models import ItemEvent, ItemStatus, Report
+from reportal.reports import services as reports
+from reportal.reports.services import ItemEvent, ItemStatus, Report
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def wants_feedback(event: ItemEvent) -> bool:
 
 def send_for_event(event_id: int) -> int:
     """Send the outcome of one status change to every reporter of the item who left an address; returns the count."""
-    event = ItemEvent.objects.select_related("item").filter(pk=event_id).first()
+    event = reports.item_event(event_id)
     if event is None or not wants_feedback(event):
         return 0
     outcome = FEEDBACK_OUTCOMES[ItemStatus(event.to_status)]
@@ -55,11 +56,10 @@ def sweep(days: int = SWEEP_DAYS) -> int:
     now = timezone.now()
     # A row left unsent for this long belongs to an attempt that died mid-way; it must not block a retry.
     ReporterFeedback.objects.filter(sent_at__isnull=True, created_at__lt=now - STALE_ATTEMPT).delete()
-    with_address = Report.objects.filter(items=OuterRef("item_id")).exclude(email_encrypted="")
+    with_address = reports.reports_with_contact().filter(items=OuterRef("item_id"))
     events = (
-        ItemEvent.objects.filter(at__gte=now - timedelta(days=days), to_status__in=list(FEEDBACK_OUTCOMES))
+        reports.events_since(now - timedelta(days=days), FEEDBACK_OUTCOMES)
         .filter(Exists(with_address))
-        .order_by("at")
         .values_list("pk", flat=True)
     )
     return sum(send_for_event(event_id) for event_id in events)

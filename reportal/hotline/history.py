@@ -8,7 +8,8 @@ from typing import Any
 
 from reportal.hotline.models import Assessment, PreviewHashMatch
 from reportal.lists import services as lists_services
-from reportal.reports.models import ReportedUrl
+from reportal.reports import services as reports
+from reportal.reports.services import ReportedUrl
 
 HISTORY_LIMIT = 20
 
@@ -54,7 +55,7 @@ def item_history(item: ReportedUrl) -> ItemHistory:
                 analyst=assessment.analyst.get_username() if assessment.analyst else "",
             )
         )
-    history.other_items_on_domain = ReportedUrl.objects.filter(host=item.host).exclude(pk=item.pk).count()
+    history.other_items_on_domain = reports.items_on_host(item.host, exclude=item.pk)
     history.hash_matches = sum(PreviewHashMatch.objects.filter(item=item).values_list("matches", flat=True))
     history.list_entries = _list_entries(item)
     return history

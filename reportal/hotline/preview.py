@@ -24,7 +24,7 @@ from reportal.hotline.models import PreviewHashMatch
 from reportal.hotline.pagemedia import find_media
 from reportal.hotline.thumbnails import ThumbnailError, make_thumbnail
 from reportal.net.fetch import FetchError, FetchRefused, FetchResult, fetch
-from reportal.reports.models import ReportedUrl
+from reportal.reports.services import ReportedUrl
 
 PAGE_MAX_BYTES = 2 * 1024 * 1024
 IMAGE_MAX_BYTES = 8 * 1024 * 1024

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from reportal import access
 from reportal.hotline.models import Assessment, Claim, Outcome, PreviewHashMatch
-from reportal.reports.models import ItemStatus, Report, ReportedUrl
+from reportal.reports import services as reports
+from reportal.reports.services import ItemStatus, ReportedUrl
 
 AWAITING = (ItemStatus.NEW, ItemStatus.ASSESSING)
 DECIDED = (Outcome.ACTIONABLE, Outcome.NOT_ACTIONABLE)
@@ -42,25 +43,6 @@ class QueueFilters:
         )
 
 
-def visible_items(user: Any) -> QuerySet[ReportedUrl]:
-    """Every item `user` may read: all for hotline staff, those reported through their portals for a partner."""
-    portal_ids = access.visible_portal_ids(user)
-    items = ReportedUrl.objects.all()
-    if portal_ids is not None:
-        through_portal = Report.objects.filter(items=OuterRef("pk"), portal_id__in=portal_ids)
-        items = items.filter(Q(portal_id__in=portal_ids) | Exists(through_portal))
-    return items
-
-
-def visible_reports(user: Any, item: ReportedUrl) -> QuerySet[Report]:
-    """The reports behind `item` that `user` may read (a partner sees only their portals' reports)."""
-    reports = item.reports.select_related("portal").order_by("created_at")
-    portal_ids = access.visible_portal_ids(user)
-    if portal_ids is not None:
-        reports = reports.filter(portal_id__in=portal_ids)
-    return reports
-
-
 def with_known(items: QuerySet[ReportedUrl]) -> QuerySet[ReportedUrl]:
     """Annotate what is already known: a decision on the same address or domain, or a hash-bank match."""
     same_address = (
@@ -84,16 +66,13 @@ def with_known(items: QuerySet[ReportedUrl]) -> QuerySet[ReportedUrl]:
 
 
 def queue_items(user: Any, filters: QueueFilters) -> QuerySet[ReportedUrl]:
-    items = visible_items(user).select_related("portal")
+    items = access.visible_items(user).select_related("portal")  # who sees what: access, never here
     if filters.status and filters.status in ItemStatus.values:
         items = items.filter(status=filters.status)
     else:
         items = items.filter(status__in=AWAITING)
     if filters.portal:
-        items = items.filter(
-            Q(portal__slug=filters.portal)
-            | Exists(Report.objects.filter(items=OuterRef("pk"), portal__slug=filters.portal))
-        )
+        items = reports.reported_through(items, filters.portal)
     if filters.age in AGE_CHOICES:
         _label, newer_than, older_than = AGE_CHOICES[filters.age]
         now = timezone.now()
@@ -102,7 +81,7 @@ def queue_items(user: Any, filters: QueueFilters) -> QuerySet[ReportedUrl]:
         if older_than is not None:
             items = items.filter(first_reported_at__lt=now - older_than)
     if filters.seen_on:
-        items = items.filter(Exists(Report.objects.filter(items=OuterRef("pk"), seen_on=filters.seen_on)))
+        items = items.filter(Exists(reports.reports().filter(items=OuterRef("pk"), seen_on=filters.seen_on)))
     return with_known(items).order_by("-priority", "first_reported_at", "pk")
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from reportal import access, crypto
 from reportal.hotline.auditing import audit
-from reportal.reports.models import Report
+from reportal.reports.services import Report
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from django.dispatch import receiver
 
 from reportal.hotline.feedback import wants_feedback
 from reportal.pipeline import services as pipeline
-from reportal.reports.models import ItemEvent
+from reportal.reports.services import ItemEvent
 
 
 @receiver(post_save, sender=ItemEvent, dispatch_uid="hotline-reporter-feedback")

@@ -32,13 +32,11 @@ from reportal.hotline.queue import (
     heading,
     queue_items,
     status_options,
-    visible_items,
-    visible_reports,
 )
 from reportal.hotline.reporters import reporter_contacts
 from reportal.hotline.thumbnails import veil
-from reportal.portals.models import Portal
-from reportal.reports.models import ItemStatus, Report, ReportedUrl, SeenOn
+from reportal.portals import services as portals_services
+from reportal.reports.services import ItemStatus, ReportedUrl, SeenOn
 
 READERS = (Role.ANALYST, Role.SENIOR, Role.ADMIN, Role.PARTNER)
 ASSESSORS = (Role.ANALYST, Role.SENIOR)
@@ -54,7 +52,7 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 def _visible_item(request: HttpRequest, item_id: int) -> ReportedUrl:
     """The item if this user may read it; 404 otherwise, so guessed ids reveal nothing."""
-    item = visible_items(request.user).select_related("portal").filter(pk=item_id).first()
+    item = access.visible_items(request.user).select_related("portal").filter(pk=item_id).first()
     if item is None or not access.can_view_item(request.user, item):
         raise Http404(_("There is no item with this number that you may see."))
     return item
@@ -74,12 +72,10 @@ def _base_context(request: HttpRequest) -> dict[str, Any]:
 def queue(request: HttpRequest) -> HttpResponse:
     filters = QueueFilters.from_params(request.GET)
     portal_ids = access.visible_portal_ids(request.user)
-    reports = Report.objects.select_related("portal").order_by("created_at")
-    if portal_ids is not None:
-        reports = reports.filter(portal_id__in=portal_ids)
+    reports = access.visible_reports(request.user)
     items = queue_items(request.user, filters).prefetch_related(Prefetch("reports", queryset=reports))
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-    portals = Portal.objects.all() if portal_ids is None else Portal.objects.filter(pk__in=portal_ids)
+    portals = portals_services.portal_summaries(portal_ids)
     audit(request.user, "queue.viewed", None, filters=filters.__dict__, page=page.number, items=[i.pk for i in page])
     context = _base_context(request) | {
         "page": page,
@@ -132,7 +128,7 @@ def _item_context(request: HttpRequest, item: ReportedUrl, form: AssessmentForm 
     state = claims.claim_state(item)
     holds = state.held_by(request.user)
     pending_review = Review.objects.filter(item=item, decided_at__isnull=True).select_related("assessment").first()
-    reports = list(visible_reports(request.user, item))
+    reports = list(access.visible_reports(request.user, item))
     context |= {
         "item": item,
         "reports": reports,
@@ -366,7 +362,7 @@ def thumbnail(request: HttpRequest, token: str) -> HttpResponse:
 @access.require_staff(*ASSESSORS)
 def reveal(request: HttpRequest, token: str) -> HttpResponse:
     image = _own_image(request, token)
-    item = get_object_or_404(ReportedUrl, pk=image.item_id)
+    item = access.item_or_404(request.user, image.item_id)
     revealed = list(request.session.get(REVEALED_SESSION_KEY, []))
     if token not in revealed:
         revealed = (revealed + [token])[-200:]
@@ -412,7 +408,7 @@ def heartbeat(request: HttpRequest) -> HttpResponse:
 @require_GET
 @access.require_staff(*SENIORS)
 def review_list(request: HttpRequest) -> HttpResponse:
-    pending = list(reviews.pending_reviews().filter(item__in=visible_items(request.user)))
+    pending = list(access.only_visible(request.user, reviews.pending_reviews()))
     audit(request.user, "reviews.viewed", None, items=[review.item_id for review in pending])
     return render(request, "hotline/reviews.html", _base_context(request) | {"reviews": pending})
 
@@ -449,8 +445,8 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     context = _base_context(request) | {
         "review": review,
         "item": item,
-        "reports": visible_reports(request.user, item),
-        "contacts": reporter_contacts(request.user, list(visible_reports(request.user, item))),
+        "reports": access.visible_reports(request.user, item),
+        "contacts": reporter_contacts(request.user, list(access.visible_reports(request.user, item))),
         "history": item_history(item),
         "form": form,
         "own": review.assessment.analyst_id == request.user.pk,

@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from reportal.hotline.models import ScreenSession
-from reportal.reports.models import ReportedUrl
+from reportal.reports.services import ReportedUrl
 
 HEARTBEAT_SECONDS = 30
 IDLE_GAP = timedelta(seconds=HEARTBEAT_SECONDS * 3)
