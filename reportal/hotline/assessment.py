@@ -18,8 +18,8 @@ from reportal.hotline import claims, preview
 from reportal.hotline.models import Assessment, ListScope, NotActionableReason, Outcome, Review, ReviewReason
 from reportal.hotline.schemes import ClassificationInvalid, category_of, clean_classification
 from reportal.pipeline import services as pipeline
-from reportal.reports.lifecycle import change_status
 from reportal.reports import services as reports
+from reportal.reports.lifecycle import change_status
 from reportal.reports.services import ItemStatus, ReportedUrl
 
 _random = secrets.SystemRandom()
