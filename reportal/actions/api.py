@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
@@ -16,7 +15,7 @@ from reportal.access import Role
 from reportal.actions import casefile
 from reportal.actions.removal import GROUPS, time_to_removal_stats
 from reportal.audit.services import record as audit
-from reportal.reports.models import ReportedUrl
+from reportal.reports import services as reports
 
 router = Router()
 
@@ -106,8 +105,9 @@ class CaseOut(Schema):
     summary="The case of one address: traces, notices and referrals, status changes, removal",
 )
 def item_case(request: HttpRequest, item_id: int) -> dict[str, Any]:
-    item = get_object_or_404(ReportedUrl.objects.select_related("portal"), pk=item_id)
-    if not access.can_view_item(request.user, item):
-        raise HttpError(404, "Not found.")
+    try:
+        item = access.item_or_404(request.user, item_id, reports.items().select_related("portal"))
+    except Http404:
+        raise HttpError(404, "Not found.") from None
     audit(request.user, "actions.read_case", item, portal_id=item.portal_id)
     return casefile.case_record(item)

@@ -10,7 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from reportal import csvsafe
-from reportal.reports.models import ItemStatus
+from reportal.reports.services import ItemStatus
 
 
 def reference_of(item: Any) -> str:

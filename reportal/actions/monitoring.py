@@ -26,8 +26,8 @@ from reportal.net.errors import FetchError
 from reportal.net.fetch import fetch
 from reportal.pipeline import services as pipeline
 from reportal.reports.lifecycle import change_status
-from reportal.reports.models import ItemStatus
-from reportal.tracing.models import Trace, TracePurpose
+from reportal.reports.services import ItemStatus
+from reportal.tracing.services import Trace, TracePurpose, last_known_hosting
 
 logger = logging.getLogger(__name__)
 
@@ -107,11 +107,7 @@ def _record_removal(monitor: Monitor, trace: Trace | None, now: datetime, how: s
 
 def _last_known(item: Any, field: str) -> Any:
     """Where it was hosted while online: a removed site's own trace often no longer resolves."""
-    traces = Trace.objects.filter(item=item, **{f"{field}__isnull": False})
-    if field != "hosting_asn":
-        traces = traces.exclude(**{field: ""})
-    value = traces.order_by("-at", "-pk").values_list(field, flat=True).first()
-    return value if value is not None else ("" if field != "hosting_asn" else None)
+    return last_known_hosting(item, field)
 
 
 def _mark_removed(monitor: Monitor, trace: Trace | None, now: datetime, how: str) -> None:

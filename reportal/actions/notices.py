@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from reportal.actions import casefile, routing, xarf_reports
 from reportal.actions.models import DeliveryState, Notice, NoticeKind, ReferralFormat, RouteAction
-from reportal.tracing.models import Trace
+from reportal.tracing.services import Trace
 
 logger = logging.getLogger(__name__)
 

@@ -40,13 +40,13 @@ def _fallback_rule() -> RoutingRule | None:
 
 def route_for_country(country: str) -> Route:
     """The route for a hosting country: its rule; else, for a portal's country, host plus police; else the fallback."""
-    from reportal.portals.models import Portal
+    from reportal.portals.services import portal_in_country
 
     country = (country or "").upper()
     rule = RoutingRule.objects.filter(country_code=country, active=True).first() if country else None
     fallback = _fallback_rule()
     if rule is None and country:
-        portal = Portal.objects.filter(country_code=country, active=True).first()
+        portal = portal_in_country(country)
         if portal is not None:  # one of the hotline's own countries, not yet in the table
             return Route(
                 action=RouteAction.HOST_AND_POLICE,

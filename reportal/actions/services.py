@@ -60,14 +60,10 @@ def sweep_unacted(*, older_than_minutes: int = 5) -> list[int]:
 
     from django.utils import timezone
 
-    from reportal.reports.models import ItemEvent, ItemStatus, ReportedUrl
+    from reportal.reports import services as reports
 
     cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
-    confirmed_before = ItemEvent.objects.filter(to_status=ItemStatus.ACTIONABLE, at__lte=cutoff).values("item_id")
-    waiting = ReportedUrl.objects.filter(status=ItemStatus.ACTIONABLE, pk__in=confirmed_before).values_list(
-        "pk", flat=True
-    )[:200]
-    return list(waiting)
+    return reports.waiting_since(reports.ItemStatus.ACTIONABLE, cutoff, limit=200)
 
 
 def act_on_item(item_id: int) -> list[int]:
@@ -77,11 +73,14 @@ def act_on_item(item_id: int) -> list[int]:
     """
     from reportal.actions import fingerprint, monitoring, notices
     from reportal.net.errors import FetchError
+    from reportal.reports import services as reports
     from reportal.reports.lifecycle import change_status
-    from reportal.reports.models import ItemStatus, ReportedUrl
+    from reportal.reports.services import ItemStatus
     from reportal.tracing.services import trace_item
 
-    item = ReportedUrl.objects.select_related("portal").get(pk=item_id)
+    item = reports.get_item(item_id)
+    if item is None:  # deleted since the hand-off was recorded: nothing to act on
+        return []
     # Only an item waiting for action: a second task for the same decision finds it already moved on.
     # (A monitor may exist from an earlier confirmation that a senior overturned; a new decision starts it again.)
     if item.status != ItemStatus.ACTIONABLE:
@@ -93,7 +92,7 @@ def act_on_item(item_id: int) -> list[int]:
         logger.info("no baseline for item %s yet (%s); the first monitoring check takes it", item.pk, exc)
         baseline = {}
     with transaction.atomic():
-        item = ReportedUrl.objects.select_for_update().get(pk=item_id)
+        item = reports.lock_item(item_id)
         if item.status != ItemStatus.ACTIONABLE:
             return []
         created = notices.open_case(item, trace)

@@ -5,18 +5,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from reportal.access import HOTLINE_ROLES, Role, can_view_item, require_staff, staff_role, visible_portal_ids
+from reportal import access
+from reportal.access import HOTLINE_ROLES, Role, require_staff, staff_role, visible_portal_ids
 from reportal.actions import casefile
 from reportal.actions.models import DeliveryState, Monitor, MonitorState, Notice
 from reportal.actions.removal import time_to_removal_stats
 from reportal.audit.services import record as audit
-from reportal.reports.models import ReportedUrl
+from reportal.reports import services as reports
 
 PERIODS = (30, 90, 365)
 
@@ -43,11 +44,10 @@ def removal_overview(request: HttpRequest) -> HttpResponse:
             time_to_removal_stats(group_by="network", portal_ids=portals, since=since),
         ),
     ]
-    monitors = Monitor.objects.filter(state=MonitorState.LIVE)
-    attention = Notice.objects.filter(state__in=(DeliveryState.FAILED, DeliveryState.WAITING_CONTACT))
-    if portals is not None:
-        monitors = monitors.filter(item__portal_id__in=portals)
-        attention = attention.filter(item__portal_id__in=portals)
+    monitors = access.only_visible(request.user, Monitor.objects.filter(state=MonitorState.LIVE))
+    attention = access.only_visible(
+        request.user, Notice.objects.filter(state__in=(DeliveryState.FAILED, DeliveryState.WAITING_CONTACT))
+    )
     audit(request.user, "actions.view_removal_figures", days=days)
     return render(
         request,
@@ -65,9 +65,7 @@ def removal_overview(request: HttpRequest) -> HttpResponse:
 
 @require_staff(*HOTLINE_ROLES)
 def case_export(request: HttpRequest, item_id: int, fmt: str) -> HttpResponse:
-    item = get_object_or_404(ReportedUrl.objects.select_related("portal"), pk=item_id)
-    if not can_view_item(request.user, item):
-        raise Http404
+    item = access.item_or_404(request.user, item_id, reports.items().select_related("portal"))
     audit(request.user, "actions.export_case", item, portal_id=item.portal_id, format=fmt)
     name = f"case-{casefile.reference_of(item).lower()}.{fmt}"
     if fmt == "csv":
@@ -86,15 +84,13 @@ def cases_export(request: HttpRequest, fmt: str) -> HttpResponse:
     except ValueError:
         days = 90
     days = min(max(days, 1), 3660)
-    items = ReportedUrl.objects.filter(
+    actioned = reports.items().filter(
         monitor__isnull=False, first_reported_at__gte=timezone.now() - timedelta(days=days)
-    ).select_related("portal")
-    portals = visible_portal_ids(request.user)
-    if portals is not None:
-        items = items.filter(portal_id__in=portals)
+    )
+    items = access.visible_items(request.user, actioned.select_related("portal"))
     slug = request.GET.get("portal", "")
     if slug:
-        items = items.filter(portal__slug=slug)
+        items = reports.reported_through(items, slug)
     chosen = list(items.order_by("first_reported_at")[:5000])
     audit(request.user, "actions.export_cases", days=days, portal=slug, count=len(chosen))
     name = f"cases-{slug or 'all'}-{days}d.{fmt}"
@@ -112,9 +108,7 @@ def retry_notice(request: HttpRequest, notice_id: int) -> HttpResponse:
     """Staff fixed what stopped a notice (a contact, a routing rule): send it again now, with a fresh attempt count."""
     from reportal.actions.notices import deliver
 
-    notice = get_object_or_404(Notice.objects.select_related("item__portal"), pk=notice_id)
-    if not can_view_item(request.user, notice.item):
-        raise Http404
+    notice = access.row_or_404(request.user, Notice.objects.select_related("item__portal"), notice_id)
     if notice.state in (DeliveryState.FAILED, DeliveryState.WAITING_CONTACT, DeliveryState.PENDING):
         Notice.objects.filter(pk=notice.pk).update(
             state=DeliveryState.PENDING, attempts=0, next_attempt_at=timezone.now()
