@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 
 from reportal.access import public_page
 from reportal.portals.languages import is_rtl, native_name, negotiate
-from reportal.portals.models import Portal
+from reportal.portals.services import Portal, page_portal
 
 
 def _language(request: HttpRequest, portal: Portal) -> str:
@@ -25,7 +25,7 @@ def _language(request: HttpRequest, portal: Portal) -> str:
 @require_safe
 def blocked_page(request: HttpRequest, slug: str) -> HttpResponse:
     # The query string is read for the language only: whatever else an ISP appends (the address) is never shown.
-    portal = Portal.objects.filter(slug=slug, active=True).prefetch_related("helplines").first()
+    portal = page_portal(slug)
     if portal is None:
         raise Http404("No such portal.")
     lang = _language(request, portal)
