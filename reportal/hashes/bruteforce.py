@@ -1,4 +1,5 @@
-"""Exhaustive-scan indexes with the same interface as reportal.hashes.index (PDQIndex, CryptoHashIndex).
+"""Exhaustive-scan indexes with the same interface as reportal.hashes.index (PDQIndex, CryptoHashIndex): the
+protocols in reportal.hashes.protocols.
 
 They are the reference that the fast index is checked against, and the fallback when it is not installed.
 """
@@ -21,6 +22,12 @@ class BruteForcePDQIndex:
 
     def __len__(self) -> int:
         return int(self._data[0].size)
+
+    @classmethod
+    def build(cls, ids: np.ndarray, hashes: np.ndarray) -> BruteForcePDQIndex:
+        index = cls()
+        index.add(ids, hashes)
+        return index
 
     def add(self, ids: np.ndarray | list[int], hashes: np.ndarray) -> None:
         ids_arr = np.asarray(ids, dtype=np.int64).reshape(-1)

@@ -29,6 +29,7 @@ from reportal.hashes import banks as bank_services
 from reportal.hashes.bruteforce import BruteForcePDQIndex, DictCryptoHashIndex
 from reportal.hashes.hashing import PDQ_MIN_QUALITY
 from reportal.hashes.models import Bank, BankContent, IndexBuild
+from reportal.hashes.protocols import DigestIndex, PDQHashIndex
 from reportal.hashes.signals import CRYPTO_TYPES, MAX_PDQ_DISTANCE, PDQ, SIGNAL_TYPES, pdq_matrix
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ BUILD_SETTLE_SECONDS = 60.0
 _CHUNK = 20_000
 
 
-def _pdq_index_class() -> Any:
+def _pdq_index_class() -> type[PDQHashIndex]:
     try:
         from reportal.hashes.index import PDQIndex  # the fast exact multi-index hash (C)
 
@@ -51,7 +52,7 @@ def _pdq_index_class() -> Any:
         return BruteForcePDQIndex
 
 
-def _crypto_index(signal_type: str) -> Any:
+def _crypto_index(signal_type: str) -> DigestIndex:
     try:
         from reportal.hashes.index import CryptoHashIndex  # sorted runs of digests, mmap-friendly files
 
@@ -60,7 +61,7 @@ def _crypto_index(signal_type: str) -> Any:
         return DictCryptoHashIndex()
 
 
-def _crypto_index_load(path: str) -> Any:
+def _crypto_index_load(path: str) -> DigestIndex:
     try:
         from reportal.hashes.index import CryptoHashIndex
 
@@ -70,6 +71,8 @@ def _crypto_index_load(path: str) -> Any:
 
 
 _DIGEST_SIZE = {"md5": 16, "sha1": 20, "sha256": 32}
+_NO_IDS = np.zeros(0, dtype=np.int64)
+_NO_HASHES = np.zeros((0, 32), dtype=np.uint8)
 
 
 def _pairs(result: Any) -> list[tuple[int, int]]:
@@ -117,8 +120,8 @@ class ProcessMatcher:
         self._reset()
 
     def _reset(self) -> None:
-        self.pdq_index: Any = _pdq_index_class()()
-        self.crypto: dict[str, Any] = {t: _crypto_index(t) for t in CRYPTO_TYPES}
+        self.pdq_index: PDQHashIndex = _pdq_index_class().build(_NO_IDS, _NO_HASHES)
+        self.crypto: dict[str, DigestIndex] = {t: _crypto_index(t) for t in CRYPTO_TYPES}
         self.sizes: dict[str, int] = dict.fromkeys(SIGNAL_TYPES, 0)
         self.high_water = 0
         self.gaps: dict[int, float] = {}
@@ -196,9 +199,7 @@ class ProcessMatcher:
         seen: set[int] = set()
         last = self.high_water
         while True:
-            chunk = list(
-                BankContent.objects.filter(id__gt=last).order_by("id").values_list(*fields)[:_CHUNK]
-            )
+            chunk = list(BankContent.objects.filter(id__gt=last).order_by("id").values_list(*fields)[:_CHUNK])
             if not chunk:
                 break
             self._add_rows(chunk)
@@ -390,14 +391,9 @@ def build_index(*, settle_seconds: float = BUILD_SETTLE_SECONDS, progress: Any =
             progress(last, hwm)
     ids = np.concatenate(pdq_ids) if pdq_ids else np.zeros(0, dtype=np.int64)
     hashes = np.concatenate(pdq_rows) if pdq_rows else np.zeros((0, 32), dtype=np.uint8)
-    index_cls = _pdq_index_class()
-    if hasattr(index_cls, "build"):
-        pdq_index = index_cls.build(ids, hashes)
-    else:
-        pdq_index = index_cls()
-        pdq_index.add(ids, hashes)
+    pdq_index = _pdq_index_class().build(ids, hashes)
     sizes = {PDQ: int(ids.size)}
-    crypto: dict[str, Any] = {}
+    crypto: dict[str, DigestIndex] = {}
     for name, (id_parts, digest_parts) in crypto_parts.items():
         crypto[name] = _crypto_index(name)
         if id_parts:
