@@ -38,7 +38,7 @@ def test_security_headers(client, demo_portals, path):
     assert directives["style-src"] == ["'self'"]
     assert directives["frame-ancestors"] == ["'none'"]
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"  # no other site learns a page address (reportal/security.py)
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
