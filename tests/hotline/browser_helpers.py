@@ -40,6 +40,8 @@ def sign_in(page, base_url: str, credentials: Credentials, new_password: str) ->
     page.wait_for_url(re.compile(r"/staff/2fa/recovery-codes/"))
     page.click("a.button.primary")
     page.wait_for_url(re.compile(r"/staff/password/"))
+    if page.locator("input[name=old_password]").count():
+        page.fill("input[name=old_password]", credentials.password)  # the one-time password just used
     page.fill("input[name=new_password1]", new_password)
     page.fill("input[name=new_password2]", new_password)
     page.click("button[type=submit].primary")
