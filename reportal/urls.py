@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
 from reportal.api import api
+from reportal.portals import urls as portal_urls  # also registers the <lang:...> converter used below
+from reportal.stats import views as stats_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
@@ -15,7 +17,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("stats/", include("reportal.stats.urls")),
     path("", include("reportal.hashes.urls")),  # HMA-compatible /h/, /m/, /c/
     path("", include("reportal.lists.urls")),
-    path("", include("reportal.portals.urls")),  # last: /<slug>/...
+    # A portal's transparency page, mapped here: stats asks portals.services, so portals' URL map cannot import stats.
+    path("<slug:slug>/<lang:lang>/stats/", stats_views.public_stats, name="portal_stats"),
+    path("", include(portal_urls)),  # last: /<slug>/...
 ]
 
 if settings.REPORTAL_BENCH_BARE_VIEW:  # bench/load_reports.py: the framework's ceiling beside the intake

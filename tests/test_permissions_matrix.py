@@ -38,7 +38,7 @@ EVERYONE = frozenset(ACTORS)
 # Every URL is walked except the Django admin (behind the same TOTP, tested in tests/audit/test_admin.py), the API
 # (walked by operation below) and the public portal pages anyone may open (the portals work tests those).
 UNWALKED_PREFIXES = ("admin/", "api/v1/")
-PUBLIC_PORTAL_PAGES = ("portals:", "lists-blocked")
+PUBLIC_PORTAL_PAGES = ("portals:", "lists-blocked", "portal_stats")
 # The sign-in flow itself: open to anyone (checked separately below).
 SIGN_IN_PAGES = {
     "accounts:login",

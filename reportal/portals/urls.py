@@ -3,7 +3,6 @@
 from django.urls import path, register_converter
 
 from reportal.portals import views
-from reportal.stats import views as stats_views
 
 
 class LanguageConverter:
@@ -34,5 +33,4 @@ urlpatterns = [
     path("<slug:slug>/<lang:lang>/report/thanks/", views.thanks, name="thanks"),
     path("<slug:slug>/<lang:lang>/status/", views.status, name="status"),
     path("<slug:slug>/<lang:lang>/privacy/", views.privacy, name="privacy"),
-    path("<slug:slug>/<lang:lang>/stats/", stats_views.public_stats, name="stats"),  # the portal's transparency page
 ]

@@ -204,7 +204,7 @@ def public_stats(request: HttpRequest, slug: str, lang: str) -> HttpResponse:
             {
                 "code": code,
                 "name": portals.native_name(code),
-                "url": reverse("portals:stats", kwargs={"slug": slug, "lang": code}),
+                "url": reverse("portal_stats", kwargs={"slug": slug, "lang": code}),
             }
             for code in portal.languages
             if code != lang
