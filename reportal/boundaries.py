@@ -9,7 +9,8 @@ What counts, per module (from its syntax tree, every import wherever it sits; `i
 since they vanish at run time):
 - importing `reportal.<other app>.models`, outside `models.py` and migrations;
 - touching another app's model class (imported under any name, e.g. re-exported by a services module) through
-  `.objects`, `._default_manager`, `._base_manager` or `.DoesNotExist`, or `apps.get_model("<other app>", ...)`;
+  `.objects`, `._default_manager`, `._base_manager` or `.DoesNotExist`, passing it to a call (`get_object_or_404`),
+  or `apps.get_model("<other app>", ...)`; naming it in annotations and isinstance() is fine;
 - two parts that import each other. A part is an app (`reportal/hotline/`), or a top-level module or package of
   the project (`reportal/access.py`, `reportal/ratelimit.py`, `reportal/net/`).
 """
@@ -179,7 +180,19 @@ def _scan(root: Path) -> _Scan:
                 violations.append(
                     Violation(where, node.lineno, f"apps.get_model({_get_model_app(node)!r}, ...) from {own}")
                 )
+            elif isinstance(node, ast.Call) and not _is_type_test(node.func):
+                for arg in node.args:  # get_object_or_404(Model, ...) and the like query it too
+                    if isinstance(arg, ast.Name) and arg.id in foreign_models:
+                        app = foreign_models[arg.id]
+                        violations.append(
+                            Violation(where, node.lineno, f"passes {arg.id}, a model of {app}, to a call")
+                        )
     return _Scan(violations, edges)
+
+
+def _is_type_test(func: ast.expr) -> bool:
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+    return name in ("isinstance", "issubclass", "cast")
 
 
 def _get_model_app(call: ast.Call) -> str | None:
@@ -187,9 +200,12 @@ def _get_model_app(call: ast.Call) -> str | None:
     if not (isinstance(func, ast.Attribute) and func.attr == "get_model") or not call.args:
         return None
     first = call.args[0]
-    if isinstance(first, ast.Constant) and isinstance(first.value, str):
-        return first.value.split(".")[0]
-    return None
+    if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+        return None
+    if len(call.args) > 1:  # apps.get_model("reports", "Report")
+        return first.value
+    # apps.get_model("reports.Report"); an AppConfig's own get_model("Report") names no app
+    return first.value.split(".")[0] if "." in first.value else None
 
 
 def model_violations(root: Path = ROOT, scan: _Scan | None = None) -> list[Violation]:
