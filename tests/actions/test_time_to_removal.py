@@ -114,6 +114,29 @@ def test_partner_case_export_covers_only_their_portal(figures):
     assert len(everything["cases"]) == 8
 
 
+def test_a_partner_sees_the_cases_reported_through_their_portal_after_another(figures):
+    """Case exports and the live count follow the queue's rule (access.visible_items): an address first reported
+    through gt and then through sv is a case of sv's partner too, and of sv when an admin filters by portal."""
+    from reportal.actions import monitoring
+    from reportal.reports.services import submit_report
+
+    sv, gt = figures
+    url = "http://shared-case.test/page"
+    item = make_item(url, gt, via_intake=True)
+    submit_report(sv, urls=[url], seen_on="web", language="es")
+    monitoring.start(item)
+    sv_partner = _signed_in("partner", [sv])
+    rows = sv_partner.get("/workbench/removal/cases.csv?days=30").content.decode().splitlines()
+    assert [row for row in rows if "shared-case.test" in row]
+    admin = _signed_in("admin")
+    filtered = admin.get("/workbench/removal/cases.json?days=30&portal=sv").json()["cases"]
+    assert [case for case in filtered if "shared-case.test" in str(case)]
+    from reportal.accounts.testing import staff_client
+
+    elsewhere, _user = staff_client("partner-bz", "partner", [make_portal("bz", "BZ")])
+    assert "shared-case.test" not in elsewhere.get("/workbench/removal/cases.csv?days=30").content.decode()
+
+
 def test_the_page_speaks_spanish_to_a_spanish_browser(figures):
     page = _signed_in("senior").get("/workbench/removal/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Tiempo hasta la retirada" in page and "Percentil 90 (horas)" in page
