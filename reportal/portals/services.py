@@ -75,3 +75,11 @@ def portals_by_slug(slugs: Iterable[str]) -> list[Portal]:
 def page_portal(slug: str) -> Portal | None:
     """The active portal with this slug, its helplines loaded, for a public page that shows its branding and help."""
     return Portal.objects.filter(slug=slug, active=True).prefetch_related("helplines").first()
+
+
+def brand(slug: str, language: str) -> tuple[str, str]:
+    """(name, logo text) of a portal in a language, as its public pages show them; ('', '') for no such portal."""
+    portal = Portal.objects.filter(slug=slug).first()
+    if portal is None:
+        return "", ""
+    return portal.display_name_in(language), portal.logo_text_in(language)
