@@ -35,8 +35,8 @@ class Row:
     median_hours: Cell
 
     @property
-    def cells(self) -> list[Cell]:
-        return [self.received, self.assessed, self.actioned, self.removed, self.median_hours]
+    def counts(self) -> list[Cell]:
+        return [self.received, self.assessed, self.actioned, self.removed]
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,10 @@ def median_cell(seconds: list[int], minimum: int) -> Cell:
 
 def figures(portal_id: int, *, minimum: int, today: date | None = None) -> PublicFigures:
     today = today or timezone.now().date()
-    first = services.first_day(portal_id) or today
+    first, last = services.first_and_last_day(portal_id)
+    if first is None or last is None:
+        return PublicFigures(years=[], months=[])
+    today = min(today, last)  # up to the last day with a figure: no run of empty months at the end
     period = services.Period(first.replace(month=1, day=1), today, frozenset({portal_id}))
     per_month = services.monthly(period, METRICS)
     removal_days = services.removal_seconds(period)

@@ -8,15 +8,18 @@ what its ItemFact says it already counts, and adds only the difference to DailyC
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from reportal.actions import services as actions
 from reportal.reports import services as reports
@@ -157,7 +160,44 @@ class RebuildResult:
     seconds: float
 
 
-def rebuild(*, progress: Progress | None = None, batch: int = 2000) -> RebuildResult:
+def _insert_facts(rows: list[Fact], now: object) -> None:
+    """Plain multi-row INSERTs: a rebuild writes a row per item, and model instances would cost more than the query."""
+    ops = connection.ops
+    columns = [
+        "item_id", "portal_id", "reported_on", "source", "outcome", "assessed_on", "actioned_on", "hosting_country",
+        "removed_on", "removal_seconds", "classification", "notices_sent", "contributions", "updated_at",
+    ]  # fmt: skip
+    day = ops.adapt_datefield_value
+    values = [
+        (
+            f.item_id, f.portal_id, day(f.reported_on), f.source, f.outcome, day(f.assessed_on), day(f.actioned_on),
+            f.hosting_country, day(f.removed_on), f.removal_seconds, json.dumps(f.classification), f.notices_sent,
+            json.dumps(facts.encode(f.contributions)), now,
+        )
+        for f in rows
+    ]  # fmt: skip
+    _executemany(ItemFact._meta.db_table, columns, values)
+
+
+def _insert_counts(portal_id: int, counts: Counter[tuple[date, str, str]]) -> int:
+    day = connection.ops.adapt_datefield_value
+    values = [(portal_id, day(d), metric, key, n) for (d, metric, key), n in sorted(counts.items()) if n]
+    _executemany(DailyCount._meta.db_table, ["portal_id", "day", "metric", "key", "count"], values)
+    return len(values)
+
+
+def _executemany(table: str, columns: list[str], values: Sequence[Sequence[Any]]) -> None:
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608 - our own names
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), 5000):
+            cursor.executemany(sql, values[start : start + 5000])
+
+
+def rebuild(*, progress: Progress | None = None, batch: int = 5000) -> RebuildResult:
     """Throw the figures away and compute them again from the raw rows, portal by portal (memory stays bounded)."""
     import time as clock
 
@@ -168,29 +208,22 @@ def rebuild(*, progress: Progress | None = None, batch: int = 2000) -> RebuildRe
     with transaction.atomic():
         DailyCount.objects.all().delete()
         ItemFact.objects.all().delete()
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
         per_portal: dict[int, Counter[tuple[date, str, str]]] = defaultdict(Counter)
         for portal_id, day, source, n in reports.report_counts():
             per_portal[portal_id][(day, REPORTS, source)] += n
         for portal_id in sorted(reports.portal_ids_with_items() | set(per_portal)):
             counts = per_portal.pop(portal_id, Counter())
             for ids in reports.item_id_batches(batch, portal_id=portal_id):
-                computed = facts.compute_facts(ids)
-                ItemFact.objects.bulk_create([_fact_row(f) for f in computed.values()], batch_size=1000)
-                for fact in computed.values():
+                computed = list(facts.compute_facts(ids).values())
+                _insert_facts(computed, now)
+                for fact in computed:
                     for (metric, key, day), n in fact.contributions.items():
                         counts[(day, metric, key)] += n
                 done += len(ids)
                 if progress is not None:
                     progress(done, total)
-            DailyCount.objects.bulk_create(
-                [
-                    DailyCount(portal_id=portal_id, day=day, metric=metric, key=key, count=n)
-                    for (day, metric, key), n in counts.items()
-                    if n
-                ],
-                batch_size=2000,
-            )
-            count_rows += sum(1 for n in counts.values() if n)
+            count_rows += _insert_counts(portal_id, counts)
     return RebuildResult(items=done, counts=count_rows, seconds=clock.monotonic() - started)
 
 
@@ -378,9 +411,10 @@ def cases(period: Period, slugs: dict[int, str], limit: int = 100_000) -> list[C
     ]
 
 
-def first_day(portal_id: int) -> date | None:
-    """The earliest day with any figure in this portal."""
-    return DailyCount.objects.filter(portal_id=portal_id).order_by("day").values_list("day", flat=True).first()
+def first_and_last_day(portal_id: int) -> tuple[date | None, date | None]:
+    """The earliest and latest day with any figure in this portal."""
+    days = DailyCount.objects.filter(portal_id=portal_id).values_list("day", flat=True)
+    return days.order_by("day").first(), days.order_by("-day").first()
 
 
 def all_counts() -> dict[CountKey, int]:

@@ -37,6 +37,7 @@ class Table:
     note: str = ""
     chart: SafeString | None = None
     totals: dict[str, Any] | None = None
+    wide: bool = False  # many columns: the chart above the table, not beside it
 
     def as_records(self) -> list[dict[str, Any]]:
         return [{c.key: row.get(c.key) for c in self.columns} for row in self.rows]
@@ -184,6 +185,7 @@ def build(period: services.Period, *, with_charts: bool = True) -> Dashboard:
             Column("median_hours", _("Median hours to removal")),
         ],
         rows=month_rows,
+        wide=True,
         note=_(
             "Reports are counted on the day they were made, assessments on the day of the first decision, removals "
             "on the day the content was found gone."
@@ -396,5 +398,6 @@ def _crosstab(counts: dict[str, int], schemes: dict[str, dict[str, str]], names:
         title=_("UK category by age group of the youngest child"),
         columns=columns,
         rows=rows,
+        wide=True,
         note=_("Actionable addresses only."),
     )

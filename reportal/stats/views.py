@@ -200,6 +200,7 @@ def public_stats(request: HttpRequest, slug: str, lang: str) -> HttpResponse:
         raise Http404(_("No such portal."))
     with translation.override(lang):
         figures = public.figures(portal.id, minimum=settings.REPORTAL_STATS_MIN_COUNT)
+        brand_name, brand_logo = portals.brand(slug, lang)
         switch = [
             {
                 "code": code,
@@ -219,6 +220,8 @@ def public_stats(request: HttpRequest, slug: str, lang: str) -> HttpResponse:
                 "minimum": settings.REPORTAL_STATS_MIN_COUNT,
                 "language_switch": switch,
                 "page": "stats",
+                "brand_name": brand_name,
+                "brand_logo": brand_logo,
             },
         )
     response["Content-Language"] = lang

@@ -18,7 +18,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         rebuild = sub.add_parser("rebuild", help="Throw the stored figures away and compute them from the raw rows.")
-        rebuild.add_argument("--batch", type=int, default=2000, help="Items read per query (default 2000).")
+        rebuild.add_argument("--batch", type=int, default=5000, help="Items read per query (default 5000).")
         sub.add_parser("check", help="Compare the stored figures with a fresh computation; nothing is changed.")
 
     def handle(self, *args: Any, **options: Any) -> None:
