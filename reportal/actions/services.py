@@ -74,8 +74,7 @@ def act_on_item(item_id: int) -> list[int]:
     from reportal.actions import fingerprint, monitoring, notices
     from reportal.net.errors import FetchError
     from reportal.reports import services as reports
-    from reportal.reports.lifecycle import change_status
-    from reportal.reports.services import ItemStatus
+    from reportal.reports.services import ItemStatus, change_status
     from reportal.tracing.services import trace_item
 
     item = reports.get_item(item_id)
@@ -116,16 +115,16 @@ def takedowns(item_ids: Iterable[int]) -> dict[int, Takedown]:
     """Notices sent and the standing (not superseded) removal of each of these items; items with neither are absent."""
     from reportal.actions.models import DeliveryState, Notice, Removal
 
-    ids = list(item_ids)
+    ids = item_ids if isinstance(item_ids, range) else list(item_ids)
     sent: dict[int, list[tuple[str, datetime]]] = {}
-    notices = Notice.objects.filter(item_id__in=ids, state=DeliveryState.SENT, sent_at__isnull=False)
+    notices = Notice.objects.filter(**_item_filter(ids), state=DeliveryState.SENT, sent_at__isnull=False)
     for item_id, kind, sent_at in notices.order_by("item_id", "sent_at", "pk").values_list(
         "item_id", "kind", "sent_at"
     ):
         if sent_at is not None:
             sent.setdefault(item_id, []).append((kind, sent_at))
     removals: dict[int, tuple[datetime, int, str]] = {}
-    rows = Removal.objects.filter(item_id__in=ids, superseded=False).order_by("item_id", "removed_at", "pk")
+    rows = Removal.objects.filter(**_item_filter(ids), superseded=False).order_by("item_id", "removed_at", "pk")
     for item_id, removed_at, seconds, country in rows.values_list(
         "item_id", "removed_at", "seconds", "hosting_country"
     ):
@@ -292,3 +291,10 @@ def notice_kinds() -> dict[str, str]:
     from reportal.actions.models import NoticeKind
 
     return {str(value): str(label) for value, label in NoticeKind.choices}
+
+
+def _item_filter(item_ids: Iterable[int], field: str = "item_id") -> dict[str, object]:
+    """A `range` of ids filters by bounds (one index range scan); anything else by an IN list."""
+    if isinstance(item_ids, range) and item_ids.step == 1:
+        return {f"{field}__gte": item_ids.start, f"{field}__lt": item_ids.stop}
+    return {f"{field}__in": list(item_ids)}

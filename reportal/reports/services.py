@@ -27,9 +27,11 @@ from django.utils.translation import ngettext
 from reportal import crypto
 from reportal.reports import intake_sql
 from reportal.reports.canonical import CanonicalUrl, InvalidUrl, canonicalize
+from reportal.reports.lifecycle import change_status as change_status  # other apps move items through services
 from reportal.reports.lifecycle import coarse_status
 from reportal.reports.models import ItemEvent, ItemStatus, Report, ReportedUrl, ReportUrl, SeenOn, Source
 from reportal.reports.receipts import new_reference, reference_hash
+from reportal.reports.receipts import normalise_reference as normalise_reference
 
 logger = logging.getLogger(__name__)
 
@@ -343,6 +345,13 @@ def _create_items(missing: list[CanonicalUrl], portal: IntakePortal, now) -> dic
 # --- For statistics (reportal.stats) --------------------------------------------------------------------------
 
 
+def _item_filter(item_ids: Iterable[int], field: str = "item_id") -> dict[str, object]:
+    """A `range` of ids filters by bounds (one index range scan); anything else by an IN list."""
+    if isinstance(item_ids, range) and item_ids.step == 1:
+        return {f"{field}__gte": item_ids.start, f"{field}__lt": item_ids.stop}
+    return {f"{field}__in": list(item_ids)}
+
+
 @dataclass(frozen=True)
 class ItemSnapshot:
     """A queue item as the figures see it: where and when it was first reported, through which channel."""
@@ -357,12 +366,12 @@ class ItemSnapshot:
 
 
 def item_snapshots(item_ids: Iterable[int]) -> list[ItemSnapshot]:
-    """Snapshots of these items (missing ids are left out), in id order."""
-    ids = list(item_ids)
-    rows = ReportedUrl.objects.filter(pk__in=ids).order_by("pk")
+    """Snapshots of these items (missing ids are left out; a `range` reads by bounds), in id order."""
+    ids = item_ids if isinstance(item_ids, range) else list(item_ids)
+    rows = ReportedUrl.objects.filter(**_item_filter(ids, "pk")).order_by("pk")
     sources: dict[int, str] = {}
     # Earliest report first, so the first source seen per item is the channel that brought it in.
-    links = ReportUrl.objects.filter(item_id__in=ids).order_by("item_id", "report__created_at", "report_id")
+    links = ReportUrl.objects.filter(**_item_filter(ids)).order_by("item_id", "report__created_at", "report_id")
     for item_id, source in links.values_list("item_id", "report__source"):
         sources.setdefault(item_id, source)
     return [
@@ -384,7 +393,7 @@ def item_snapshots(item_ids: Iterable[int]) -> list[ItemSnapshot]:
 def first_reached(item_ids: Iterable[int], status: str) -> dict[int, datetime]:
     """When each of these items first reached `status` (from its status history); items that never did are absent."""
     rows = (
-        ItemEvent.objects.filter(item_id__in=list(item_ids), to_status=status)
+        ItemEvent.objects.filter(**_item_filter(item_ids), to_status=status)
         .values("item_id")
         .annotate(first=Min("at"))
         .values_list("item_id", "first")
@@ -406,6 +415,13 @@ def item_id_batches(size: int = 2000, *, portal_id: int | None = None) -> Iterat
 
 def item_count() -> int:
     return ReportedUrl.objects.count()
+
+
+def item_id_bounds() -> tuple[int, int]:
+    """(lowest, highest) item id; (0, -1) when there are none."""
+    ids = ReportedUrl.objects.values_list("pk", flat=True)
+    low, high = ids.order_by("pk").first(), ids.order_by("-pk").first()
+    return (low, high) if low is not None and high is not None else (0, -1)
 
 
 def portal_ids_with_items() -> set[int]:

@@ -29,6 +29,7 @@ and proactive search; no other channel (police, hotline partners) is recorded to
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -147,8 +148,9 @@ def compute_fact(
     return fact
 
 
-def compute_facts(item_ids: list[int]) -> dict[int, Fact]:
-    """Facts of these items from the raw rows (five queries, whatever the number of items); missing ids are absent."""
+def compute_facts(item_ids: Sequence[int]) -> dict[int, Fact]:
+    """Facts of these items from the raw rows (six queries, whatever the number of items; a `range` is read by its
+    bounds); missing ids are absent."""
     snapshots = reports.item_snapshots(item_ids)
     decisions = hotline.decisions(item_ids)
     actioned = reports.first_reached(item_ids, ACTION_TAKEN)

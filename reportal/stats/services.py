@@ -179,11 +179,22 @@ def _insert_facts(rows: list[Fact], now: object) -> None:
     _executemany(ItemFact._meta.db_table, columns, values)
 
 
-def _insert_counts(portal_id: int, counts: Counter[tuple[date, str, str]]) -> int:
+def _add_counts(counts: Counter[CountKey]) -> None:
+    """Add counts to DailyCount in bulk (INSERT ... ON CONFLICT DO UPDATE: SQLite 3.24+ and PostgreSQL)."""
     day = connection.ops.adapt_datefield_value
-    values = [(portal_id, day(d), metric, key, n) for (d, metric, key), n in sorted(counts.items()) if n]
-    _executemany(DailyCount._meta.db_table, ["portal_id", "day", "metric", "key", "count"], values)
-    return len(values)
+    values = [(p, day(d), metric, key, n) for (p, d, metric, key), n in sorted(counts.items()) if n]
+    quote = connection.ops.quote_name
+    table = quote(DailyCount._meta.db_table)
+    count = quote("count")
+    columns = ", ".join(quote(c) for c in ("portal_id", "day", "metric", "key", "count"))
+    conflict = ", ".join(quote(c) for c in ("portal_id", "day", "metric", "key"))
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s) "  # noqa: S608 - our own names
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {count} = {table}.{count} + excluded.{count}"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), 5000):
+            cursor.executemany(sql, values[start : start + 5000])
 
 
 def _executemany(table: str, columns: list[str], values: Sequence[Sequence[Any]]) -> None:
@@ -197,33 +208,39 @@ def _executemany(table: str, columns: list[str], values: Sequence[Sequence[Any]]
             cursor.executemany(sql, values[start : start + 5000])
 
 
+FLUSH_KEYS = 200_000  # counts held in memory before they are added to the table
+
+
 def rebuild(*, progress: Progress | None = None, batch: int = 5000) -> RebuildResult:
-    """Throw the figures away and compute them again from the raw rows, portal by portal (memory stays bounded)."""
+    """Throw the figures away and compute them again from the raw rows, in ranges of item ids (each query reads one
+    index range); counts are added to the table whenever enough are held, so memory stays bounded."""
     import time as clock
 
     started = clock.monotonic()
     total = reports.item_count()
+    low, high = reports.item_id_bounds()
     done = 0
-    count_rows = 0
     with transaction.atomic():
         DailyCount.objects.all().delete()
         ItemFact.objects.all().delete()
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        per_portal: dict[int, Counter[tuple[date, str, str]]] = defaultdict(Counter)
+        counts: Counter[CountKey] = Counter()
         for portal_id, day, source, n in reports.report_counts():
-            per_portal[portal_id][(day, REPORTS, source)] += n
-        for portal_id in sorted(reports.portal_ids_with_items() | set(per_portal)):
-            counts = per_portal.pop(portal_id, Counter())
-            for ids in reports.item_id_batches(batch, portal_id=portal_id):
-                computed = list(facts.compute_facts(ids).values())
-                _insert_facts(computed, now)
-                for fact in computed:
-                    for (metric, key, day), n in fact.contributions.items():
-                        counts[(day, metric, key)] += n
-                done += len(ids)
-                if progress is not None:
-                    progress(done, total)
-            count_rows += _insert_counts(portal_id, counts)
+            counts[(portal_id, day, REPORTS, source)] += n
+        for start in range(low, high + 1, batch):
+            computed = list(facts.compute_facts(range(start, min(start + batch, high + 1))).values())
+            _insert_facts(computed, now)
+            for fact in computed:
+                for (metric, key, day), n in fact.contributions.items():
+                    counts[(fact.portal_id, day, metric, key)] += n
+            done += len(computed)
+            if len(counts) > FLUSH_KEYS:
+                _add_counts(counts)
+                counts.clear()
+            if progress is not None:
+                progress(done, total)
+        _add_counts(counts)
+        count_rows = DailyCount.objects.count()
     return RebuildResult(items=done, counts=count_rows, seconds=clock.monotonic() - started)
 
 

@@ -220,7 +220,7 @@ def describe(result: TraceResult | Trace) -> str:
 def hosting_countries(item_ids: Iterable[int]) -> dict[int, str]:
     """The hosting country of each item's latest trace that found one; items never located are absent."""
     rows = (
-        Trace.objects.filter(item_id__in=list(item_ids))
+        Trace.objects.filter(**_item_filter(item_ids))
         .exclude(hosting_country="")
         .order_by("item_id", "-at", "-pk")
         .values_list("item_id", "hosting_country")
@@ -239,3 +239,15 @@ def last_known_hosting(item: Any, field: str) -> Any:
         traces = traces.exclude(**{field: ""})
     value = traces.order_by("-at", "-pk").values_list(field, flat=True).first()
     return value if value is not None else ("" if field != "hosting_asn" else None)
+
+
+def purge_expired_rdap() -> int:
+    """Drop cached RDAP answers past their time (the monitoring sweep calls this); returns how many."""
+    return rdap_cache.purge_expired()
+
+
+def _item_filter(item_ids: Iterable[int], field: str = "item_id") -> dict[str, object]:
+    """A `range` of ids filters by bounds (one index range scan); anything else by an IN list."""
+    if isinstance(item_ids, range) and item_ids.step == 1:
+        return {f"{field}__gte": item_ids.start, f"{field}__lt": item_ids.stop}
+    return {f"{field}__in": list(item_ids)}
