@@ -1,13 +1,15 @@
 """App boundaries, checked by reading the source: which part of reportal may reach into which.
 
 The rule (DESIGN.md §4): an app uses another app only through that app's `services.py` (and its signals and tasks),
-never through its models; foreign keys in `models.py` (and migrations) are the one exception. Two parts of the
-project must also never import each other (an import cycle ties them into one piece that cannot be read, tested or
-changed alone). tests/test_boundaries.py and `reportal check` (the system check below) fail on a new violation.
+never through its models or other modules; foreign keys in `models.py` (and migrations) are the one exception.
+Two parts of the project must also never import each other (an import cycle ties them into one piece that cannot be
+read, tested or changed alone). tests/test_boundaries.py and `reportal check` (the system check below) fail on a new
+violation.
 
 What counts, per module (from its syntax tree, every import wherever it sits; `if TYPE_CHECKING:` blocks excepted,
 since they vanish at run time):
 - importing `reportal.<other app>.models`, outside `models.py` and migrations;
+- an app importing another app's module other than services, signals or tasks (`reportal.reports.lifecycle`);
 - touching another app's model class (imported under any name, e.g. re-exported by a services module) through
   `.objects`, `._default_manager`, `._base_manager` or `.DoesNotExist`, passing it to a call (`get_object_or_404`),
   or `apps.get_model("<other app>", ...)`; naming it in annotations and isinstance() is fine;
@@ -26,6 +28,8 @@ from typing import Any
 
 PACKAGE = "reportal"
 ROOT = Path(__file__).resolve().parent
+# What an app may import from another app; the project's own modules (api.py, urls.py, commands) compose apps freely.
+PUBLIC_MODULES = frozenset({"services", "signals", "tasks"})
 MODEL_MANAGERS = frozenset({"objects", "_default_manager", "_base_manager", "DoesNotExist", "MultipleObjectsReturned"})
 
 
@@ -156,6 +160,22 @@ def _scan(root: Path) -> _Scan:
                 violations.append(
                     Violation(where, imp.line, f"imports {imp.module}: use reportal.{target}.services instead")
                 )
+            elif (
+                own in app_names
+                and target in app_names
+                and len(pieces) >= 3
+                and pieces[2] not in PUBLIC_MODULES
+                and pieces[2] != "models"
+                and (where, imp.line) not in reported
+            ):
+                reported.add((where, imp.line))
+                violations.append(
+                    Violation(
+                        where,
+                        imp.line,
+                        f"imports {'.'.join(pieces[:3])}: use reportal.{target}.services (or its signals or tasks)",
+                    )
+                )
             for name, local in imp.names:
                 if target in app_names and name in models_of.get(target, ()):
                     foreign_models[local] = target
@@ -209,7 +229,8 @@ def _get_model_app(call: ast.Call) -> str | None:
 
 
 def model_violations(root: Path = ROOT, scan: _Scan | None = None) -> list[Violation]:
-    """Every place outside models.py and migrations that reaches into another app's models."""
+    """Every place that reaches into another app other than through its services (models.py's foreign keys and
+    migrations aside): its models, or its other modules."""
     found = (scan or _scan(root)).violations
     return sorted(set(found), key=lambda v: (v.path, v.line, v.message))
 

@@ -25,8 +25,7 @@ from reportal.actions.models import (
 from reportal.net.errors import FetchError
 from reportal.net.fetch import fetch
 from reportal.pipeline import services as pipeline
-from reportal.reports.lifecycle import change_status
-from reportal.reports.services import ItemStatus
+from reportal.reports.services import ItemStatus, change_status
 from reportal.tracing.services import Trace, TracePurpose, last_known_hosting
 
 logger = logging.getLogger(__name__)

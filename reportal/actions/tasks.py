@@ -46,7 +46,7 @@ def monitor_due() -> int:
     """One monitoring pass; also acts on confirmed items whose task was lost and drops expired RDAP answers."""
     from reportal.actions.monitoring import run_pass
     from reportal.actions.services import sweep_unacted
-    from reportal.tracing.rdap_cache import purge_expired
+    from reportal.tracing.services import purge_expired_rdap as purge_expired
 
     for item_id in sweep_unacted():
         act_on_item.delay(item_id)

@@ -19,8 +19,7 @@ from reportal.hotline.models import Assessment, ListScope, NotActionableReason, 
 from reportal.hotline.schemes import ClassificationInvalid, category_of, clean_classification
 from reportal.pipeline import services as pipeline
 from reportal.reports import services as reports
-from reportal.reports.lifecycle import change_status
-from reportal.reports.services import ItemStatus, ReportedUrl
+from reportal.reports.services import ItemStatus, ReportedUrl, change_status
 
 _random = secrets.SystemRandom()
 

@@ -12,8 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from reportal.hotline.models import Claim
-from reportal.reports.lifecycle import change_status
-from reportal.reports.services import ItemStatus, ReportedUrl
+from reportal.reports.services import ItemStatus, ReportedUrl, change_status
 
 # Items awaiting assessment can be claimed; second opinions go through the seniors' review pages instead.
 CLAIMABLE_STATUSES = frozenset({ItemStatus.NEW, ItemStatus.ASSESSING})

@@ -31,7 +31,7 @@ def sha256_hex(text: str) -> str:
 
 def canonical_url(raw: str) -> tuple[str, str]:
     """(canonical URL, host) through intake's canonicaliser, so the list and the queue agree on every address."""
-    from reportal.reports.canonical import InvalidUrl, canonicalize
+    from reportal.reports.services import InvalidUrl, canonicalize
 
     try:
         result = canonicalize(raw or "")

@@ -10,8 +10,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from reportal.access import public_page
-from reportal.portals.languages import is_rtl, native_name, negotiate
-from reportal.portals.services import Portal, page_portal
+from reportal.portals.services import Portal, is_rtl, native_name, negotiate, page_portal
 
 
 def _language(request: HttpRequest, portal: Portal) -> str:

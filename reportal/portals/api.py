@@ -20,8 +20,7 @@ from ninja import Router, Schema, Status
 from reportal import ratelimit
 from reportal.access import PUBLIC
 from reportal.portals.models import Portal
-from reportal.reports.receipts import normalise_reference
-from reportal.reports.services import IntakeError, report_status, submit_report
+from reportal.reports.services import IntakeError, normalise_reference, report_status, submit_report
 
 router = Router()
 AUTH = PUBLIC  # anyone may report; the rate limit, not a key, is the guard

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reportal.portals.languages import native_name
+from reportal.portals.languages import is_rtl, native_name, negotiate
 from reportal.portals.models import Portal
 
 __all__ = [
     "Portal",
     "PortalSummary",
     "active_portal",
+    "is_rtl",
     "native_name",
+    "negotiate",
     "page_portal",
     "portal_in_country",
     "portal_summaries",
