@@ -48,7 +48,12 @@ from ninja.security import APIKeyCookie
 from ninja.security.base import AuthBase
 
 if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
+
     from reportal.reports.services import Report, ReportedUrl
+
+    Viewer = AbstractBaseUser | AnonymousUser  # whoever a request carries, signed in or not
 
 logger = logging.getLogger(__name__)
 _Row = TypeVar("_Row", bound=models.Model)
@@ -180,7 +185,7 @@ def can_change_item(user: Any, item: Any) -> bool:
 # nothing. can_view_item answers the same for one item in hand (tests/accounts/test_access_properties.py).
 
 
-def visible_items(user: Any, items: QuerySet[ReportedUrl] | None = None) -> QuerySet[ReportedUrl]:
+def visible_items(user: Viewer, items: QuerySet[ReportedUrl] | None = None) -> QuerySet[ReportedUrl]:
     """The queue items `user` may read (of `items`, when given: a queryset that already loads what a page needs)."""
     from reportal.reports import services as reports
 
@@ -194,7 +199,7 @@ def visible_items(user: Any, items: QuerySet[ReportedUrl] | None = None) -> Quer
     return rows.filter(Q(portal_id__in=portal_ids) | Exists(through_portal))
 
 
-def visible_reports(user: Any, item: ReportedUrl | None = None) -> QuerySet[Report]:
+def visible_reports(user: Viewer, item: ReportedUrl | None = None) -> QuerySet[Report]:
     """The reports `user` may read (behind one item, when given), oldest first, their portals loaded."""
     from reportal.reports import services as reports
 
@@ -203,7 +208,7 @@ def visible_reports(user: Any, item: ReportedUrl | None = None) -> QuerySet[Repo
     return rows if portal_ids is None else rows.filter(portal_id__in=portal_ids)
 
 
-def only_visible(user: Any, rows: QuerySet[_Row], *, item: str = "item") -> QuerySet[_Row]:
+def only_visible(user: Viewer, rows: QuerySet[_Row], *, item: str = "item") -> QuerySet[_Row]:
     """`rows` of another stage (notices, referrals, monitors, ...) narrowed to those about an item `user` may read;
     `item` names the relation from a row to its queue item."""
     if visible_portal_ids(user) is None:
@@ -211,13 +216,13 @@ def only_visible(user: Any, rows: QuerySet[_Row], *, item: str = "item") -> Quer
     return rows.filter(**{f"{item}__in": visible_items(user).values("pk")})
 
 
-def item_or_404(user: Any, item_id: int, items: QuerySet[ReportedUrl] | None = None) -> ReportedUrl:
+def item_or_404(user: Viewer, item_id: int, items: QuerySet[ReportedUrl] | None = None) -> ReportedUrl:
     """The item if `user` may read it; Http404 otherwise, the same answer as for an item that does not exist, so a
     partner viewer learns nothing about other portals' items. `items` may load related rows for the page."""
     return get_object_or_404(visible_items(user, items), pk=item_id)
 
 
-def row_or_404(user: Any, rows: QuerySet[_Row], pk: int, *, item: str = "item") -> _Row:
+def row_or_404(user: Viewer, rows: QuerySet[_Row], pk: int, *, item: str = "item") -> _Row:
     """One row of another stage (a notice, a referral) by id, if it is about an item `user` may read; else Http404."""
     return get_object_or_404(only_visible(user, rows, item=item), pk=pk)
 
