@@ -150,6 +150,10 @@ def _walk_navigation(page, base: str, role: str) -> list[str]:
     for path in expected:
         page.click(f"nav.staff-nav a[href='{path}']")
         page.wait_for_url(re.compile(re.escape(path) + r"(\?.*)?$"))
+        if path == "/admin/":  # the Django admin has its own pages; it opens, and the walk goes on from the queue
+            assert page.locator("#site-name").count() == 1
+            page.goto(f"{base}/workbench/")
+            continue
         text = _visible_text(page)
         assert "{#" not in text and "#}" not in text and "{%" not in text, f"{path} as {role}"
         assert _nav_paths(page) == expected, f"{path} as {role}"
@@ -190,7 +194,7 @@ def test_seniors_and_admins_reach_every_staff_page_from_every_staff_page(live_se
     try:
         sign_in(page, live_server.url, ada, "ada's own long passphrase 4")
         admin_pages = _walk_navigation(page, live_server.url, "admin")
-        for path in ("/staff/people/", "/staff/members/", "/staff/audit/", "/workbench/removal/", "/workbench/team/"):
+        for path in ("/staff/people/", "/staff/members/", "/staff/audit/", "/workbench/removal/", "/admin/"):
             assert path in admin_pages
         assert "/workbench/reviews/" not in admin_pages  # second opinions are given by senior analysts
     finally:

@@ -58,5 +58,7 @@ def staff_links(context: template.Context) -> list[NavLink]:
     if request is None or user is None:
         return []
     paths = [(p, label) for name, label in PAGES if (p := _path(name)) and access.may_open(user, p)]
+    if access.can_use_admin_site(request):  # the Django admin declares no view roles; access.py decides it apart
+        paths.insert(len(paths) - 1, (reverse("admin:index"), _("Administration")))
     all_paths = [p for p, _label in paths]
     return [NavLink(p, str(label), _is_current(p, request.path, all_paths)) for p, label in paths]
