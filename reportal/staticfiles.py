@@ -1,7 +1,9 @@
-"""How static files are named and stored for serving: hashed names, gzip (and brotli when installed) copies.
+"""How static files are named and stored for serving: hashed names and gzip copies (brotli ones too where the
+`Brotli` package is installed; it is not a dependency, as its best level made `collectstatic` about a minute slower
+for a few hundred bytes on the public pages).
 
 `collectstatic` (run by `reportal demo`; run it once per release elsewhere) writes each file under a name with
-its content hash plus a compressed copy; whitenoise then serves the compressed copy to browsers that accept it and
+its content hash plus compressed copies; whitenoise then serves the compressed copy to browsers that accept it and
 marks hashed names cacheable for a year (`immutable`). Before anything was collected, pages still render with
 the plain names, which whitenoise serves from the apps' folders.
 """

@@ -8,8 +8,10 @@ Mark the tests `@pytest.mark.browser`. They need `live_server` and a transaction
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -71,14 +73,16 @@ def page_no_js(browser: Any) -> Iterator[Any]:
     yield from _new_page(browser, java_script_enabled=False)
 
 
+_collected: dict[str, Path] = {}
+
+
 @pytest.fixture
-def compressed_live_server(settings: Any, tmp_path: Path, transactional_db: None) -> Iterator[str]:
+def compressed_live_server(settings: Any, transactional_db: None) -> Iterator[str]:
     """A live server like production: whitenoise serving collected, precompressed static files; returns its URL."""
     from django.core.management import call_command
     from django.db import connections
     from django.test.testcases import LiveServerThread
 
-    settings.STATIC_ROOT = tmp_path / "static"
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "reportal.staticfiles.HashedCompressedStaticFiles"},
@@ -86,7 +90,13 @@ def compressed_live_server(settings: Any, tmp_path: Path, transactional_db: None
     settings.WHITENOISE_USE_FINDERS = False
     settings.WHITENOISE_AUTOREFRESH = False
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
-    call_command("collectstatic", interactive=False, verbosity=0)
+    if "root" not in _collected:
+        # Collected (hashed names, compressed copies) once per test run: the files do not change within one.
+        _collected["root"] = Path(tempfile.mkdtemp(prefix="reportal-static-"))
+        atexit.register(shutil.rmtree, _collected["root"], True)
+        settings.STATIC_ROOT = _collected["root"]
+        call_command("collectstatic", interactive=False, verbosity=0)
+    settings.STATIC_ROOT = _collected["root"]
 
     overrides = {c.alias: c for c in connections.all() if c.vendor == "sqlite" and c.is_in_memory_db()}
     thread = LiveServerThread("localhost", static_handler=lambda handler: handler, connections_override=overrides)
@@ -103,4 +113,3 @@ def compressed_live_server(settings: Any, tmp_path: Path, transactional_db: None
         thread.terminate()
         for conn in overrides.values():
             conn.dec_thread_sharing()
-        shutil.rmtree(settings.STATIC_ROOT, ignore_errors=True)
