@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from django.apps import AppConfig
+from django.core import checks
 
 PACKAGE = "reportal"
 ROOT = Path(__file__).resolve().parent
@@ -254,12 +256,10 @@ def import_cycles(root: Path = ROOT, scan: _Scan | None = None) -> list[Violatio
     return found
 
 
-def check(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+def check(app_configs: Sequence[AppConfig] | None = None, **kwargs: object) -> list[checks.CheckMessage]:
     """Django system check (`reportal check`): one error per boundary violation or import cycle."""
-    from django.core import checks
-
     scan = _scan(ROOT)
-    errors = [
+    errors: list[checks.CheckMessage] = [
         checks.Error(str(v), hint="Call the other app's services module.", id="reportal.E101")
         for v in model_violations(scan=scan)
     ]
