@@ -25,7 +25,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-SEND = "import django; django.setup()\nfrom reportal.reports.tasks import flush_outbox\nfor _ in range({n}): flush_outbox.delay()"
+SEND = (
+    "import django; django.setup()\n"
+    "from reportal.reports.tasks import flush_outbox\n"
+    "for _ in range({n}): flush_outbox.delay()"
+)
 
 
 def main() -> None:
@@ -41,7 +45,10 @@ def main() -> None:
     with log_path.open("w") as log:
         worker = subprocess.Popen(
             [BIN / "celery", "-A", "reportal", "worker", "--pool", args.pool, "--concurrency", "2", "-l", "INFO"],
-            env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+            env=env,
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     children: list[str] = []
     try:
@@ -65,8 +72,10 @@ def main() -> None:
                 break
             time.sleep(1)
         done = log_path.read_text().count("succeeded in") - 1
-        print(f"pool={args.pool}: {done} of 20 tasks ran after the kill (within {time.time() - started:.0f} s); "
-              f"{left} messages still waiting in the broker")
+        print(
+            f"pool={args.pool}: {done} of 20 tasks ran after the kill (within {time.time() - started:.0f} s); "
+            f"{left} messages still waiting in the broker"
+        )
     finally:
         worker.kill()
         worker.wait(20)
