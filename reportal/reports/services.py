@@ -472,8 +472,9 @@ def is_confirmed(item: ReportedUrl) -> bool:
 
 
 def items_changed_since(since: datetime) -> list[int]:
-    """Items whose status changed (or that were reported) at or after `since`."""
-    return sorted(set(ItemEvent.objects.filter(at__gte=since).values_list("item_id", flat=True)))
+    """Items whose status changed at or after `since` (new items are left out: intake's follow-up covers them)."""
+    events = ItemEvent.objects.filter(at__gte=since).exclude(to_status=ItemStatus.NEW)
+    return sorted(set(events.values_list("item_id", flat=True)))
 
 
 def source_labels() -> dict[str, str]:

@@ -98,19 +98,24 @@ def _update_once(ids: list[int]) -> int:
         return len(created) + len(changed)
 
 
+UPDATE_BATCH = 500
+
+
 def update_items(item_ids: Iterable[int]) -> int:
     """Bring the facts and daily counts of these items up to date; returns how many facts changed."""
     ids = sorted(set(item_ids))
-    if not ids:
-        return 0
-    for attempt in range(5):
-        try:
-            return _update_once(ids)
-        except IntegrityError:
-            # Another worker created one of these facts or counts a moment ago; the next round locks and adds.
-            if attempt == 4:
-                raise
-    return 0
+    changed = 0
+    for start in range(0, len(ids), UPDATE_BATCH):  # short transactions, whatever the number of items
+        chunk = ids[start : start + UPDATE_BATCH]
+        for attempt in range(5):
+            try:
+                changed += _update_once(chunk)
+                break
+            except IntegrityError:
+                # Another worker created one of these facts or counts a moment ago; the next round locks and adds.
+                if attempt == 4:
+                    raise
+    return changed
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:
