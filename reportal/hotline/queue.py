@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from reportal import access
@@ -15,11 +17,14 @@ from reportal.hotline.models import Assessment, Claim, Outcome, PreviewHashMatch
 from reportal.reports import services as reports
 from reportal.reports.services import ItemStatus, ReportedUrl
 
+if TYPE_CHECKING:
+    from reportal.access import Viewer
+
 AWAITING = (ItemStatus.NEW, ItemStatus.ASSESSING)
 DECIDED = (Outcome.ACTIONABLE, Outcome.NOT_ACTIONABLE)
 
 # Age filter: a key, its label, and (newer than, older than) bounds.
-AGE_CHOICES: dict[str, tuple[Any, timedelta | None, timedelta | None]] = {
+AGE_CHOICES: dict[str, tuple[Promise, timedelta | None, timedelta | None]] = {
     "day": (_("Reported in the last 24 hours"), timedelta(days=1), None),
     "week": (_("Reported in the last 7 days"), timedelta(days=7), None),
     "older": (_("Waiting more than 7 days"), None, timedelta(days=7)),
@@ -34,7 +39,7 @@ class QueueFilters:
     seen_on: str = ""
 
     @classmethod
-    def from_params(cls, params: Any) -> QueueFilters:
+    def from_params(cls, params: Mapping[str, Any]) -> QueueFilters:
         return cls(
             portal=str(params.get("portal", "") or "")[:32],
             status=str(params.get("status", "") or "")[:16],
@@ -65,7 +70,7 @@ def with_known(items: QuerySet[ReportedUrl]) -> QuerySet[ReportedUrl]:
     )
 
 
-def queue_items(user: Any, filters: QueueFilters) -> QuerySet[ReportedUrl]:
+def queue_items(user: Viewer, filters: QueueFilters) -> QuerySet[ReportedUrl]:
     items = access.visible_items(user).select_related("portal")  # who sees what: access, never here
     if filters.status and filters.status in ItemStatus.values:
         items = items.filter(status=filters.status)
@@ -85,7 +90,7 @@ def queue_items(user: Any, filters: QueueFilters) -> QuerySet[ReportedUrl]:
     return with_known(items).order_by("-priority", "first_reported_at", "pk")
 
 
-def status_options() -> list[tuple[str, Any]]:
+def status_options() -> Sequence[tuple[str, str | Promise]]:
     """The queue's status menu: the default (new and being assessed) once, then each status once."""
     labels = dict(ItemStatus.choices)
     labels[ItemStatus.NEW] = _("New, nobody has claimed it")
@@ -95,7 +100,7 @@ def status_options() -> list[tuple[str, Any]]:
 
 
 # The queue's heading for each status filter (whole sentences, so each language can word them its own way).
-HEADINGS: dict[str, Any] = {
+HEADINGS: dict[str, Promise] = {
     "": _("Items awaiting assessment"),
     ItemStatus.NEW: _("New items nobody has claimed"),
     ItemStatus.ASSESSING: _("Items being assessed"),
@@ -107,11 +112,11 @@ HEADINGS: dict[str, Any] = {
 }
 
 
-def heading(filters: QueueFilters) -> Any:
+def heading(filters: QueueFilters) -> Promise:
     return HEADINGS.get(filters.status, HEADINGS[""])
 
 
-def claim_next(user: Any, *, skip: int | None = None) -> ReportedUrl | None:
+def claim_next(user: Viewer, *, skip: int | None = None) -> ReportedUrl | None:
     """Claim the first item of the queue that nobody holds (highest priority, then oldest); None when none is left.
     Tries a few in turn: another analyst may take one between the look and the claim."""
     from reportal.hotline import claims
