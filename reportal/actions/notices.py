@@ -86,8 +86,20 @@ def _language(kind: str, route: routing.Route) -> str:
     return route.language
 
 
+HOST_KINDS = (NoticeKind.HOST_NOTICE, NoticeKind.CDN_NOTICE, NoticeKind.REMINDER)
+
+
+def _contact_given_before(item: Any) -> list[str]:
+    """The host's contact on an earlier notice about this address: one an analyst typed when RDAP had none
+    (actions.services.enter_abuse_contact), so a reminder or a re-check does not wait for it again."""
+    earlier = Notice.objects.filter(item=item, kind__in=HOST_KINDS).exclude(recipients=[]).order_by("-pk").first()
+    return list(earlier.recipients) if earlier is not None else []
+
+
 def _create(item: Any, trace: Trace | None, route: routing.Route, kind: str, *, level: int, reason: str) -> Notice:
     to, cc, name = _recipients(kind, trace, route)
+    if not to and kind in HOST_KINDS:
+        to = _contact_given_before(item)
     return Notice.objects.create(
         item=item,
         trace=trace,
@@ -293,6 +305,8 @@ def _refresh_contacts(notice: Notice) -> None:
         notice.trace = trace
         notice.xarf = None  # rebuilt from the new trace
     to, cc, name = _recipients(notice.kind, trace, route_of(trace))
+    if not to and notice.kind in HOST_KINDS:
+        to = _contact_given_before(notice.item)
     notice.recipients, notice.cc, notice.recipient_name = to, cc, name[:200]
 
 

@@ -90,6 +90,13 @@ def test_item_page_shows_trace_notices_and_checks_and_takes_an_abuse_contact(
     assert "1 notice goes to abuse@quiet-host.example now." in after
     assert "Waiting for a contact address" not in after and 'name="email"' not in after
 
+    # The host ignores it: the reminder goes to the address the analyst gave, without asking again.
+    from reportal.actions import notices
+    from reportal.tracing.services import latest_trace
+
+    [reminder] = notices.escalate(item, latest_trace(item), 1)
+    assert reminder.recipients == ["abuse@quiet-host.example"]
+
 
 def test_partner_viewers_see_the_case_but_cannot_enter_a_contact(quiet_host, staff_client):
     _world, url = quiet_host
