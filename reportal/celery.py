@@ -10,6 +10,7 @@ why every hand-off is also swept from its outbox by beat.
 
 from __future__ import annotations
 
+import logging
 import os
 from json import loads
 from queue import Empty
@@ -22,6 +23,7 @@ from kombu.utils.encoding import bytes_to_str
 from sqlalchemy import text
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reportal.settings")
+logger = logging.getLogger(__name__)
 
 
 class DeletingSQLAlchemyChannel(kombu_sqlalchemy.Channel):
@@ -68,6 +70,38 @@ class DeletingSQLAlchemyChannel(kombu_sqlalchemy.Channel):
 class DeletingSQLAlchemyTransport(kombu_sqlalchemy.Transport):
     Channel = DeletingSQLAlchemyChannel
 
+
+def _guard_redis_restore() -> None:
+    """kombu's Redis QoS puts a worker's unacknowledged messages back on the queue when its channel closes. After a
+    lost connection the channel's pools are gone and the connection has dropped its client, so that restore fails
+    with "AttributeError: 'NoneType' object has no attribute 'hostname'" (kombu's `_connparams`), which the worker
+    reports as an unrecoverable error and exits on. Here the restore gives up instead: the messages stay in Redis's
+    unacked index, where `restore_visible` of any worker puts them back after the visibility timeout, and the
+    hand-off sweeps re-send whatever is still undone long before that."""
+    from kombu.transport import redis as kombu_redis
+
+    original = kombu_redis.QoS.restore_unacked
+    if getattr(original, "_reportal_guarded", False):
+        return
+    errors = (AttributeError, *kombu_redis.get_redis_error_classes()[0])
+
+    def restore_unacked(self: Any, client: Any = None) -> None:
+        try:
+            original(self, client)
+        except errors as exc:
+            logger.warning(
+                "Redis: %s unacknowledged messages could not be put back now (%s); they come back after the "
+                "visibility timeout, and the sweeps re-send undone hand-offs.",
+                len(self._delivered),
+                type(exc).__name__,
+            )
+            self._delivered.clear()
+
+    restore_unacked._reportal_guarded = True  # type: ignore[attr-defined]
+    kombu_redis.QoS.restore_unacked = restore_unacked  # type: ignore[method-assign]
+
+
+_guard_redis_restore()
 
 # `sqla+sqlite:///...` (and `sqlalchemy+...`) resolve to the transport above in every process that loads the app.
 kombu.transport.TRANSPORT_ALIASES["sqla"] = "reportal.celery:DeletingSQLAlchemyTransport"

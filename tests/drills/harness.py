@@ -349,8 +349,12 @@ def settle(db: Database, timeout: float = 90) -> tuple[int, int]:
     return db.followups()
 
 
-def report(name: str, load: Load, db: Database, backend: Backend, **extra: object) -> dict[str, object]:
+def report(
+    name: str, load: Load, db: Database, backend: Backend, *, done_before: int = 0, **extra: object
+) -> dict[str, object]:
+    """Print and return the drill's counts; `done_before` is the follow-ups done before this drill started."""
     done, waiting = db.followups()
+    done -= done_before
     figures: dict[str, object] = {
         "drill": name,
         "database": backend.database,

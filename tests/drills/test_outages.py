@@ -44,6 +44,7 @@ def test_redis_stop_start_under_load(stack, backend) -> None:
         pytest.skip("the embedded pass has no Redis; the scale-out pass (PostgreSQL + Redis) runs this drill")
     db = Database(backend)
     before = db.reports()
+    done_before = db.followups()[0]
     worker = stack.pid("worker")
     load = Load(stack.base_url).start()
     try:
@@ -55,8 +56,9 @@ def test_redis_stop_start_under_load(stack, backend) -> None:
     finally:
         load.stop()
     settle(db, timeout=120)
-    figures = report("Redis stop/start", load, db, backend)
+    figures = report("Redis stop/start", load, db, backend, done_before=done_before)
     assert figures["stored"] == figures["accepted"]
+    assert figures["hand-offs done"] == db.reports() - before  # each report's follow-up done exactly once
     assert db.reports() - before == len(load.accepted)
     assert set(load.answers) == {"201"}, load.answers  # the broker being down cost no report
     assert "Unrecoverable error" not in stack.log()
@@ -68,6 +70,7 @@ def test_postgres_immediate_stop_start_under_load(stack, backend) -> None:
         pytest.skip("the embedded pass runs on SQLite; the scale-out pass (PostgreSQL + Redis) runs this drill")
     db = Database(backend)
     before = db.reports()
+    done_before = db.followups()[0]
     load = Load(stack.base_url).start()
     try:
         _load_until(load, 10, "reports before the outage")
@@ -79,7 +82,8 @@ def test_postgres_immediate_stop_start_under_load(stack, backend) -> None:
             json={"portal": "gt", "urls": ["https://x.example/"], "seen_on": "social"},
             timeout=5,
         )
-        hma = httpx.get(f"{stack.base_url}/m/index/status", timeout=5)
+        member_key = {"Authorization": "Bearer rpm_drilldrill01_secret"}  # looked up in the database
+        hma = httpx.get(f"{stack.base_url}/m/index/status", headers=member_key, timeout=5)
         outage_answers = dict(load.answers)
         backend.postgres.start()
         _load_until(load, 10, "reports after PostgreSQL is back")
@@ -91,8 +95,16 @@ def test_postgres_immediate_stop_start_under_load(stack, backend) -> None:
     assert api.status_code == 503 and api.json()["outage"] == "database"
     assert hma.status_code == 503 and hma.json()["outage"] == "database"
     settle(db, timeout=120)
-    figures = report("PostgreSQL immediate stop/start", load, db, backend, answers_during_outage=outage_answers)
+    figures = report(
+        "PostgreSQL immediate stop/start",
+        load,
+        db,
+        backend,
+        done_before=done_before,
+        answers_during_outage=outage_answers,
+    )
     assert figures["stored"] == figures["accepted"]
+    assert figures["hand-offs done"] == db.reports() - before  # each report's follow-up done exactly once
     assert db.reports() - before == len(load.accepted)
     assert set(load.answers) <= {"201", "503"}, load.answers  # refused clearly, never a 500
     assert stack.count_running("worker") == 1 and stack.count_running("beat") == 1

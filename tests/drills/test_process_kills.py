@@ -17,6 +17,7 @@ pytestmark = pytest.mark.slow
 def test_kill_9_under_load_loses_nothing(stack, backend, victim) -> None:
     db = Database(backend)
     before = db.reports()
+    done_before = db.followups()[0]
     load = Load(stack.base_url).start()
     try:
         wait_for(lambda: len(load.accepted) >= 10, 60, "reports to be accepted")
@@ -27,9 +28,10 @@ def test_kill_9_under_load_loses_nothing(stack, backend, victim) -> None:
     finally:
         load.stop()
     settle(db)
-    figures = report(f"kill -9 {victim}", load, db, backend, restarted=victim)
+    figures = report(f"kill -9 {victim}", load, db, backend, done_before=done_before, restarted=victim)
 
     assert figures["stored"] == figures["accepted"] == len(load.accepted)
+    assert figures["hand-offs done"] == db.reports() - before  # each report's follow-up done exactly once
     # Nothing stored twice. A report may be stored whose answer was lost with a killed web server (the client saw
     # a broken connection, not an acceptance); there are never more of those than broken connections.
     unanswered = sum(n for answer, n in load.answers.items() if not answer.isdigit())
