@@ -239,7 +239,7 @@ def check_backlog() -> Finding:
             "hand-offs",
             False,
             detail + "; " + _("%(failed)s given up, last error: %(error)s") % {"failed": failed, "error": last_error},
-            _("Fix the cause in the error, then run reportal pipeline retry (or pipeline.services.retry_failed())."),
+            _("Fix the cause in the error, then run reportal handoffs --retry-failed."),
         )
     if age > STUCK_AFTER:
         return Finding(
