@@ -45,7 +45,7 @@ class BankExists(BankError):
 
 def uses_shared_cache() -> bool:
     """Redis in scale-out: the version counter is read from it; otherwise the database row is the cache."""
-    return "redis" in settings.CACHES.get("default", {}).get("BACKEND", "").lower()
+    return "redis" in str(settings.CACHES.get("default", {}).get("BACKEND", "")).lower()
 
 
 def current_version() -> int:
