@@ -9,6 +9,7 @@ SQLite and the SQLite-backed broker (embedded pass) or a private PostgreSQL clus
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import os
 import shutil
@@ -21,6 +22,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,6 +128,47 @@ class Backend:
     @property
     def database(self) -> str:
         return "PostgreSQL" if self.postgres else "SQLite"
+
+
+@dataclass
+class World:
+    """The outside world of the confirmed-item drill, on loopback in this process: DNS, RDAP, a web site with
+    drawn pictures, SMTP, and MaxMind-format databases; `env` points a stack's processes at it."""
+
+    dns: Any
+    rdap: Any
+    website: Any
+    smtp: Any
+    env: dict[str, str]
+
+    def host(self, name: str) -> str:
+        self.dns.add(name, "A", "127.0.0.1")
+        return f"http://{name}:{self.website.port}"
+
+
+@contextlib.contextmanager
+def running_world(base: Path) -> Iterator[World]:
+    from tests.fakes.dns_server import running_dns
+    from tests.fakes.geoip_db import write_asn_db, write_country_db
+    from tests.fakes.rdap_server import running_rdap
+    from tests.fakes.smtp_server import running_smtp
+    from tests.fakes.website import running_website
+
+    with running_dns() as dns, running_rdap() as rdap, running_website() as website, running_smtp() as smtp:
+        rdap.add_network("127.0.0.0", "127.255.255.255", name="HOST-SV", country="SV", abuse="abuse@host-sv.example")
+        env = {
+            "REPORTAL_DNS_SERVERS": dns.address,
+            "REPORTAL_RDAP_IP_URL": rdap.ip_url,
+            "REPORTAL_RDAP_DOMAIN_URL": rdap.domain_url,
+            "REPORTAL_GEOIP_COUNTRY_DB": str(write_country_db(base / "country.mmdb", {"127.0.0.0/8": "SV"})),
+            "REPORTAL_GEOIP_ASN_DB": str(write_asn_db(base / "asn.mmdb", {"127.0.0.0/8": (64500, "Loopback SV")})),
+            "REPORTAL_FETCH_ALLOW": "127.0.0.0/8",
+            "REPORTAL_FETCH_TIMEOUT": "3",
+            "REPORTAL_SECOND_OPINION_SHARE": "0",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(smtp.port),
+        }
+        yield World(dns, rdap, website, smtp, env)
 
 
 def make_backend(base: Path, *, scale: bool | None = None, data_dir: Path | None = None) -> Backend:
