@@ -154,7 +154,13 @@ def running_world(base: Path) -> Iterator[World]:
     from tests.fakes.smtp_server import running_smtp
     from tests.fakes.website import running_website
 
-    with running_dns() as dns, running_rdap() as rdap, running_website() as website, running_smtp() as smtp:
+    managed = contextlib.contextmanager
+    with (
+        managed(running_dns)() as dns,
+        managed(running_rdap)() as rdap,
+        managed(running_website)() as website,
+        managed(running_smtp)() as smtp,
+    ):
         rdap.add_network("127.0.0.0", "127.255.255.255", name="HOST-SV", country="SV", abuse="abuse@host-sv.example")
         env = {
             "REPORTAL_DNS_SERVERS": dns.address,
