@@ -194,6 +194,7 @@ def run(label: str, tree: Path, images: dict[str, bytes], limit_gb: float, concu
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tree", type=Path, default=ROOT, help="the tree to measure (default: this one)")
     parser.add_argument("--old-tree", type=Path, help="a worktree of the commit before the change")
     parser.add_argument("--limit-gb", type=float, default=6.0, help="address-space limit per gunicorn process")
     parser.add_argument("--concurrent", type=int, default=16)
@@ -204,7 +205,7 @@ def main() -> None:
         "JPEG 9999x9999": drawn(9999, 9999, "JPEG"),
         "PNG 3000x3000 (9 MP)": drawn(3000, 3000, "PNG"),
     }
-    run("this tree", ROOT, images, args.limit_gb, args.concurrent)
+    run("this tree", args.tree, images, args.limit_gb, args.concurrent)
     if args.old_tree:
         run("before (old decode path)", args.old_tree, images, args.limit_gb, args.concurrent)
 

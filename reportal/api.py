@@ -13,7 +13,9 @@ shows it with the Swagger UI that django-ninja ships (swagger-ui-dist, Apache-2.
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -68,12 +70,30 @@ class OwnSwagger(DocsBase):
         return render(request, "api/docs.html", {"api": api, "swagger_settings": json.dumps(config)})
 
 
+# Statuses a view answers itself: HttpError(409, ...), Status(404, ...), error_response(..., 429).
+_RAISED = re.compile(r"(?:HttpError|Status)\(\s*(\d{3})\b|\bstatus=(\d{3})\b")
+
+
+def _statuses_in(view: Any) -> set[str]:
+    try:
+        source = inspect.getsource(view)
+    except (OSError, TypeError):
+        return set()
+    return {a or b for a, b in _RAISED.findall(source)}
+
+
 class ReportalAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
         from reportal.hashes import hma_openapi
 
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
-        return hma_openapi.complete(schema)
+        raised: dict[str, set[str]] = {}
+        for _prefix, router in self._routers:
+            for path_view in router.path_operations.values():
+                for operation in path_view.operations:
+                    op_id = operation.operation_id or self.get_openapi_operation_id(operation)
+                    raised[op_id] = _statuses_in(operation.view_func)
+        return hma_openapi.complete(schema, raised)
 
 
 api = ReportalAPI(
@@ -127,9 +147,10 @@ def _unauthorised(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc.__cause__, BodyError):  # ninja wraps what the parser raised as 400 "Cannot parse ..."
         return error_response(request, 400, str(exc.__cause__))
+    response = error_response(request, exc.status_code, str(exc.message))
     if exc.status_code == 401:
-        return _unauthorised(request, AuthenticationError())
-    return error_response(request, exc.status_code, str(exc.message))
+        response["WWW-Authenticate"] = WWW_AUTHENTICATE
+    return response
 
 
 @api.exception_handler(Http404)

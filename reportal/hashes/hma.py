@@ -9,7 +9,7 @@ that clients written for HMA work unchanged; errors are HMA's {"message": ...}. 
 
 from __future__ import annotations
 
-import json
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -32,6 +32,7 @@ from reportal.hashes.hashing import (
 )
 from reportal.hashes.models import Bank, BankContent
 from reportal.hashes.signals import SIGNAL_TYPES, InvalidSignal, canonical_type, parse_signal
+from reportal.jsonbody import BodyError, load_json_body
 
 # HMA's content types: images are "photo"; reportal hashes no video.
 PHOTO = "photo"
@@ -49,10 +50,41 @@ def _bool(value: str | None, name: str, default: bool = False) -> bool:
 
 
 def _json_body(request: HttpRequest) -> Any:
+    """The JSON body; InvalidSignal (400) when it is not JSON, nests too deep or carries invalid Unicode."""
     try:
-        return json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidSignal(_("The request body is not valid JSON.")) from None
+        return load_json_body(request.body or b"null")
+    except BodyError as exc:
+        raise InvalidSignal(str(exc)) from None
+
+
+def _number(body: dict[str, Any], name: str, low: float, high: float, *, whole: bool = False) -> float | None:
+    """body[name] as a finite number within [low, high] (a whole one with `whole`), None when absent or null.
+
+    JSON brings anything here: strings, lists, booleans, 1e400 (infinity after parsing); each is a 400 that says
+    what the field takes.
+    """
+    value = body.get(name)
+    if value is None:
+        return None
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if ok and whole and isinstance(value, float):
+        ok = value.is_integer()
+    if not ok or not low <= value <= high:
+        kind = _("a whole number") if whole else _("a number")
+        raise InvalidSignal(
+            _("%(name)s must be %(kind)s from %(low)s to %(high)s.")
+            % {"name": name, "kind": kind, "low": f"{low:g}", "high": f"{high:g}"}
+        )
+    return int(value) if whole else float(value)
+
+
+def _text(body: dict[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidSignal(_("%(name)s must be text.") % {"name": name})
+    return value
 
 
 def _bank_json(bank: Bank) -> dict[str, Any]:
@@ -301,14 +333,13 @@ def _bank_create(request: HttpRequest) -> HttpResponse:
     body = _json_body(request)
     if not isinstance(body, dict) or not body.get("name"):
         return error(_("name is required"), 400)
-    if body.get("enabled_ratio") is not None:
-        ratio = float(body["enabled_ratio"])
-    elif body.get("enabled") is not None:
-        ratio = 1.0 if body["enabled"] else 0.0
-    else:
-        ratio = 1.0
+    name = _text(body, "name") or ""
+    ratio = _number(body, "enabled_ratio", 0, 1)
+    if ratio is None:
+        ratio = 1.0 if body.get("enabled") is None or body["enabled"] else 0.0
+    threshold = _number(body, "pdq_threshold", 0, 31, whole=True)
     bank = bank_services.create_bank(
-        str(body["name"]), matching_enabled_ratio=ratio, pdq_threshold=body.get("pdq_threshold")
+        name, matching_enabled_ratio=ratio, pdq_threshold=None if threshold is None else int(threshold)
     )
     return JsonResponse(_bank_json(bank), status=201)
 
@@ -338,9 +369,13 @@ def _bank_update(request: HttpRequest, bank_name: str) -> HttpResponse:
     if body.get("enabled") is not None:
         ratio = 1.0 if body["enabled"] else 0.0
     if body.get("enabled_ratio") is not None:
-        ratio = float(body["enabled_ratio"])
+        ratio = _number(body, "enabled_ratio", 0, 1)
+    threshold = _number(body, "pdq_threshold", 0, 31, whole=True)
     bank = bank_services.update_bank(
-        bank, name=body.get("name"), matching_enabled_ratio=ratio, pdq_threshold=body.get("pdq_threshold")
+        bank,
+        name=_text(body, "name"),
+        matching_enabled_ratio=ratio,
+        pdq_threshold=None if threshold is None else int(threshold),
     )
     return JsonResponse(_bank_json(bank))
 
@@ -420,10 +455,13 @@ def _content_update(request: HttpRequest, bank_name: str, content_id: int) -> Ht
     if not isinstance(body, dict):
         return error(_("this endpoint expects a json object payload"), 400)
     if "disable_until_ts" in body:
+        raw = body["disable_until_ts"]
         try:
-            value = int(body["disable_until_ts"])
-        except (TypeError, ValueError):
-            return error(_("Invalid int: '%(value)s'") % {"value": str(body["disable_until_ts"])[:30]}, 400)
+            if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+                raise TypeError
+            value = int(raw)
+        except (TypeError, ValueError, OverflowError):
+            return error(_("Invalid int: '%(value)s'") % {"value": str(raw)[:30]}, 400)
         if value < 0:
             return error(_("disable_until_ts must be a non-negative integer"), 400)
         if value > time.time() + FIVE_YEARS:
@@ -522,8 +560,10 @@ def _signal_add(request: HttpRequest, bank_name: str) -> HttpResponse:
         signals[st] = str(value)
     if quality is not None:
         try:
+            if isinstance(quality, bool) or not isinstance(quality, (int, float, str)):
+                raise TypeError
             quality = max(0, min(100, int(quality)))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return error(_("pdq_quality must be a whole number from 0 to 100."), 400)
     return _add_signals(request, bank_obj, signals, quality, metadata)
 

@@ -47,8 +47,8 @@ SECURITY_SCHEMES = {
     },
     "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "A member key."},
 }
-MEMBER_OR_STAFF = [{"BearerKey": []}, {"ApiKeyHeader": []}]
-STAFF_ONLY = [{"BearerKey": []}]
+MEMBER_OR_STAFF: list[dict[str, list[str]]] = [{"BearerKey": []}, {"ApiKeyHeader": []}]
+STAFF_ONLY: list[dict[str, list[str]]] = [{"BearerKey": []}]
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -315,8 +315,11 @@ def _error_statuses(path: str, operation: dict[str, Any], path_item: dict[str, A
     return statuses
 
 
-def complete(schema: dict[str, Any]) -> dict[str, Any]:
-    """The ninja-made document, completed: servers, HMA paths, every error status with the one error body."""
+def complete(schema: dict[str, Any], raised: dict[str, set[str]] | None = None) -> dict[str, Any]:
+    """The ninja-made document, completed: servers, HMA paths, every error status with the one error body.
+
+    `raised`: per operationId, the statuses its view answers itself (found in its source by reportal.api).
+    """
     schema = copy.deepcopy(schema)
     schema["servers"] = [{"url": "/", "description": "This reportal install (every path below is absolute)."}]
     components = schema.setdefault("components", {})
@@ -332,8 +335,10 @@ def complete(schema: dict[str, Any]) -> dict[str, Any]:
                 operation["description"] = operation.get("summary", "")
             responses = {str(k): v for k, v in operation.get("responses", {}).items()}
             operation["responses"] = responses
-            for status in _error_statuses(path, operation, path_item):
-                responses.setdefault(status, {"description": ERROR_DESCRIPTIONS[status]})
+            statuses = set(_error_statuses(path, operation, path_item))
+            statuses |= {s for s in (raised or {}).get(operation.get("operationId", ""), set()) if s[0] in "45"}
+            for status in sorted(statuses):
+                responses.setdefault(status, {"description": ERROR_DESCRIPTIONS.get(status, "Error")})
             for status, answer in responses.items():
                 if str(status)[0] in "45":
                     answer["content"] = {"application/json": {"schema": ERROR_REF}}
