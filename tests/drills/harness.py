@@ -32,7 +32,9 @@ import pytest
 
 from tests.fakes.redis_server import PrivateRedis, free_port
 
-logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per posted report drowns the drill's figures
+# One line per posted report or per SMTP command would drown the drills' figures.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

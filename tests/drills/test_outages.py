@@ -90,7 +90,7 @@ def test_postgres_immediate_stop_start_under_load(stack, backend) -> None:
     finally:
         load.stop()
     assert page.status_code == 503 and page.headers["content-type"].startswith("text/html")
-    assert 'lang="es"' in page.text  # the page asked for, in its language (text from the catalogue)
+    assert 'lang="es"' in page.text and "No podemos acceder a nuestra base de datos" in page.text
     assert "Traceback" not in page.text
     assert api.status_code == 503 and api.json()["outage"] == "database"
     assert hma.status_code == 503 and hma.json()["outage"] == "database"
