@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
     from django.contrib.auth.models import AnonymousUser
 
+    from reportal.accounts.services import StaffProfile
     from reportal.reports.services import Report, ReportedUrl
 
     Viewer = AbstractBaseUser | AnonymousUser  # whoever a request carries, signed in or not
@@ -114,16 +115,16 @@ def declared_access(view: Any) -> AccessRule | None:
 # --- Who is this ----------------------------------------------------------------------------------
 
 
-def _profile(user: Any) -> Any | None:
+def _profile(user: Viewer | None) -> StaffProfile | None:
     if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return None
     try:
-        return user.staff_profile
+        return getattr(user, "staff_profile", None)  # the reverse one-to-one; AnonymousUser has none
     except Exception:  # no profile: not staff
         return None
 
 
-def second_factor_verified(user: Any) -> bool:
+def second_factor_verified(user: Viewer) -> bool:
     """True when this request's user passed TOTP: in the session (django-otp) or when issuing their API token."""
     if getattr(user, "reportal_api_token", None) is not None:
         return True
@@ -131,7 +132,7 @@ def second_factor_verified(user: Any) -> bool:
     return bool(callable(is_verified) and is_verified())
 
 
-def staff_role(user: Any) -> Role | None:
+def staff_role(user: Viewer) -> Role | None:
     """The role of an authenticated, active staff user with a verified second factor; None otherwise."""
     profile = _profile(user)
     if profile is None or profile.disabled or not second_factor_verified(user):
@@ -143,17 +144,18 @@ def staff_role(user: Any) -> Role | None:
     return role if role in STAFF_ROLES else None
 
 
-def visible_portal_ids(user: Any) -> set[int] | None:
+def visible_portal_ids(user: Viewer) -> set[int] | None:
     """Portals whose reports `user` may read: None means all (hotline staff), a set limits a partner viewer."""
     role = staff_role(user)
     if role in HOTLINE_ROLES:
         return None
-    if role == Role.PARTNER:
-        return set(user.staff_profile.portals.values_list("pk", flat=True))
+    profile = _profile(user)
+    if role == Role.PARTNER and profile is not None:
+        return set(profile.portals.values_list("pk", flat=True))
     return set()  # not staff: nothing
 
 
-def can_view_item(user: Any, item: Any) -> bool:
+def can_view_item(user: Viewer, item: ReportedUrl | None) -> bool:
     """May `user` read this queue item (a ReportedUrl)? Partners: only if it came through one of their portals."""
     portal_ids = visible_portal_ids(user)
     if portal_ids is None:
@@ -166,7 +168,7 @@ def can_view_item(user: Any, item: Any) -> bool:
     return bool(reports is not None and reports.filter(portal_id__in=portal_ids).exists())
 
 
-def can_view_report(user: Any, report: Any) -> bool:
+def can_view_report(user: Viewer, report: Report) -> bool:
     """May `user` read this Report? Partners: only their portals' reports."""
     portal_ids = visible_portal_ids(user)
     if portal_ids is None:
@@ -174,7 +176,7 @@ def can_view_report(user: Any, report: Any) -> bool:
     return getattr(report, "portal_id", None) in portal_ids
 
 
-def can_change_item(user: Any, item: Any) -> bool:
+def can_change_item(user: Viewer, item: ReportedUrl | None) -> bool:
     """Partner viewers are read-only; the hotline's own staff may claim, assess and act."""
     return staff_role(user) in HOTLINE_ROLES and can_view_item(user, item)
 
@@ -227,30 +229,30 @@ def row_or_404(user: Viewer, rows: QuerySet[_Row], pk: int, *, item: str = "item
     return get_object_or_404(only_visible(user, rows, item=item), pk=pk)
 
 
-def can_view_reporter_contact(user: Any) -> bool:
+def can_view_reporter_contact(user: Viewer) -> bool:
     """A reporter's e-mail address is for those who answer reporters: senior analysts and admins."""
     return staff_role(user) in (Role.SENIOR, Role.ADMIN)
 
 
-def can_manage_staff(user: Any) -> bool:
+def can_manage_staff(user: Viewer) -> bool:
     return staff_role(user) == Role.ADMIN
 
 
-def can_read_audit(user: Any) -> bool:
+def can_read_audit(user: Viewer) -> bool:
     return staff_role(user) in (Role.SENIOR, Role.ADMIN)
 
 
-def can_view_stats(user: Any) -> bool:
+def can_view_stats(user: Viewer) -> bool:
     """The statistics pages, exports and API: every staff role; a partner viewer sees only their portals' figures."""
     return staff_role(user) in STAFF_ROLES
 
 
-def stats_portals(user: Any) -> set[int] | None:
+def stats_portals(user: Viewer) -> set[int] | None:
     """Portals whose figures `user` may see: None means all (hotline staff), a set limits a partner viewer."""
     return visible_portal_ids(user) if can_view_stats(user) else set()
 
 
-def may_open(user: Any, path: str) -> bool:
+def may_open(user: Viewer, path: str) -> bool:
     """May `user` open the staff page at `path` (e.g. "/workbench/team/")? Read from the roles that page's view
     declared, so navigation offers exactly the pages that would open; an unknown path or undeclared view is no."""
     from django.urls import Resolver404, resolve
