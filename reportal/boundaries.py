@@ -3,8 +3,9 @@
 The rule (DESIGN.md §4): an app uses another app only through that app's `services.py` (and its signals and tasks),
 never through its models or other modules; foreign keys in `models.py` (and migrations) are the one exception.
 Two parts of the project must also never import each other (an import cycle ties them into one piece that cannot be
-read, tested or changed alone). tests/test_boundaries.py and `reportal check` (the system check below) fail on a new
-violation.
+read, tested or changed alone). tests/test_boundaries.py fails on a new violation, and so does
+`reportal check --fail-level WARNING` (the system check below warns: a layout rule must not stop a running hotline's
+migrate or web server).
 
 What counts, per module (from its syntax tree, every import wherever it sits; `if TYPE_CHECKING:` blocks excepted,
 since they vanish at run time):
@@ -257,14 +258,14 @@ def import_cycles(root: Path = ROOT, scan: _Scan | None = None) -> list[Violatio
 
 
 def check(app_configs: Sequence[AppConfig] | None = None, **kwargs: object) -> list[checks.CheckMessage]:
-    """Django system check (`reportal check`): one error per boundary violation or import cycle."""
+    """Django system check (`reportal check`): one warning per boundary violation or import cycle."""
     scan = _scan(ROOT)
     errors: list[checks.CheckMessage] = [
-        checks.Error(str(v), hint="Call the other app's services module.", id="reportal.E101")
+        checks.Warning(str(v), hint="Call the other app's services module.", id="reportal.W101")
         for v in model_violations(scan=scan)
     ]
     errors += [
-        checks.Error(str(v), hint="Move the shared piece down, or hand it over at start-up.", id="reportal.E102")
+        checks.Warning(str(v), hint="Move the shared piece down, or hand it over at start-up.", id="reportal.W102")
         for v in import_cycles(scan=scan)
     ]
     return errors

@@ -132,9 +132,10 @@ def test_checker_finds_two_parts_that_import_each_other(tmp_path: Path) -> None:
     assert "limits" not in cycles
 
 
-def test_reportal_check_fails_on_a_violation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    call_command("check", tags=["boundaries"])  # the real tree passes
+def test_reportal_check_warns_of_a_violation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    call_command("check", tags=["boundaries"], fail_level="WARNING")  # the real tree passes
     root = _project(tmp_path, BASE | {"shop/views.py": "from reportal.stock.models import Item\n"})
     monkeypatch.setattr(boundaries, "ROOT", root)
     with pytest.raises(SystemCheckError, match="imports reportal.stock.models"):
-        call_command("check", tags=["boundaries"])
+        call_command("check", tags=["boundaries"], fail_level="WARNING")
+    call_command("check", tags=["boundaries"])  # a warning: migrate and the web server still start
