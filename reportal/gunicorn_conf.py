@@ -15,6 +15,8 @@ import os
 import re
 from typing import Any
 
+from gunicorn import glogging
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # A request mostly waits for the database's commit: threads overlap those waits at little memory cost
 # (bench/load_reports.py measured one 8-thread worker per core ahead of 2 x cores + 1 sync workers).
@@ -53,6 +55,42 @@ class DropClientAddresses(logging.Filter):
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
+
+
+# Paths that carry a secret in themselves: a reporter's reference code (the GET kept for older clients).
+_SECRET_PATHS = (re.compile(r"(/api/v1/reports/status/)[^/?\s]*"),)
+
+
+def _escape(char: str) -> str:
+    return char.encode("unicode_escape").decode("ascii")
+
+
+def escape_for_log(text: str) -> str:
+    """One log line per request, whatever a client put in its path: control characters (a decoded %0a, %0d or %00
+    would start a forged line), anything else not printable, and backslashes are written as escapes."""
+    if text.isprintable() and "\\" not in text:
+        return text
+    return "".join(c if c.isprintable() and c != "\\" else _escape(c) for c in text)
+
+
+def redact_path(path: str) -> str:
+    for pattern in _SECRET_PATHS:
+        path = pattern.sub(r"\1[redacted]", path)
+    return path
+
+
+class RedactingLogger(glogging.Logger):
+    """gunicorn's logger, with reference codes removed from logged paths and every logged value escaped."""
+
+    def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict[str, Any]:
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in ("U", "r", "q"):
+            if isinstance(atoms.get(key), str):
+                atoms[key] = redact_path(atoms[key])
+        return {k: escape_for_log(v) if isinstance(v, str) else v for k, v in atoms.items()}
+
+
+logger_class = RedactingLogger
 
 
 def on_starting(server: Any) -> None:

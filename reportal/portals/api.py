@@ -203,17 +203,40 @@ def submit(request: HttpRequest, payload: ReportIn) -> Any:
     return Status(201, accepted)
 
 
+class StatusIn(Schema):
+    reference: str
+
+
+@router.post(
+    "/status",
+    auth=AUTH,
+    response={200: StatusOut, 404: MessageOut, 429: MessageOut},
+    summary="Coarse status of a report by its reference code (the code in the body)",
+    url_name="reports_status_post",
+    operation_id="reportal_reports_api_status_post",
+)
+def status_by_body(request: HttpRequest, payload: StatusIn) -> Any:
+    """The coarse status of a report (received, assessing, action_taken, removed, closed), nothing of its content.
+    Send {"reference": "..."}: in the body the code stays out of access logs and proxies' URL logs. The code is
+    read case- and dash-blind (O as 0, I and L as 1). Rate limited per connection."""
+    return _status_answer(request, payload.reference[:100])
+
+
 @router.get(
     "/status/{reference}",
     auth=AUTH,
     response={200: StatusOut, 404: MessageOut, 429: MessageOut},
-    summary="Coarse status of a report by its reference code",
+    summary="Coarse status of a report by its reference code (kept for existing clients; prefer POST)",
     url_name="reports_status",
     operation_id="reportal_reports_api_status",
 )
 def status(request: HttpRequest, reference: str) -> Any:
-    """The coarse status of a report (received, assessing, action_taken, removed, closed), nothing of its content.
-    The code is read case- and dash-blind (O as 0, I and L as 1). Rate limited per connection."""
+    """The same answer as POST /api/v1/reports/status, for clients written before it. The code in the path is
+    redacted from reportal's access log (reportal.gunicorn_conf), but a proxy in front may still log it."""
+    return _status_answer(request, reference)
+
+
+def _status_answer(request: HttpRequest, reference: str) -> Any:
     language = translation.get_language_from_request(request)
     with translation.override(language):
         rule = settings.REPORTAL_STATUS_RATE_LIMIT
