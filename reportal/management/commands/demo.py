@@ -195,7 +195,11 @@ class Supervisor:
             self._start(child)
 
     def _start(self, child: Child) -> None:
-        child.process = subprocess.Popen(child.command, env=self.env, preexec_fn=_die_with_parent)  # noqa: S603, PLW1509
+        # Each child leads its own process group, so what it leaves behind when killed (gunicorn's workers still
+        # holding the port) can be ended with it before the restart.
+        child.process = subprocess.Popen(  # noqa: S603
+            child.command, env=self.env, preexec_fn=_die_with_parent, start_new_session=True
+        )
         child.started_at = time.monotonic()
         if child.restarts:
             self.say(f"The {child.name} process is running again (pid {child.process.pid}, restart {child.restarts}).")
@@ -208,6 +212,7 @@ class Supervisor:
             for child in self.children.values():
                 if child.process is not None and child.process.poll() is not None:
                     code = child.process.returncode
+                    _end_group(child.process.pid)
                     child.process = None
                     quick = now - child.started_at < self.STABLE_SECONDS
                     child.quick_failures = child.quick_failures + 1 if quick else 0
@@ -233,3 +238,12 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            _end_group(process.pid)
+
+
+def _end_group(pgid: int) -> None:
+    """Kill whatever is left of a child's process group (its own workers); nothing when it left nothing."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
