@@ -71,37 +71,63 @@ class DeletingSQLAlchemyTransport(kombu_sqlalchemy.Transport):
     Channel = DeletingSQLAlchemyChannel
 
 
-def _guard_redis_restore() -> None:
-    """kombu's Redis QoS puts a worker's unacknowledged messages back on the queue when its channel closes. After a
-    lost connection the channel's pools are gone and the connection has dropped its client, so that restore fails
-    with "AttributeError: 'NoneType' object has no attribute 'hostname'" (kombu's `_connparams`), which the worker
-    reports as an unrecoverable error and exits on. Here the restore gives up instead: the messages stay in Redis's
-    unacked index, where `restore_visible` of any worker puts them back after the visibility timeout, and the
-    hand-off sweeps re-send whatever is still undone long before that."""
-    from kombu.transport import redis as kombu_redis
+def _guard_redis_qos() -> None:
+    """kombu's Redis QoS keeps each delivered, unacknowledged message in Redis (the unacked index) and in the
+    worker's memory. After a lost connection the old channel has dropped its pools and its connection (or the
+    connection its client), and three of its calls then fail with AttributeError ("'NoneType' object has no
+    attribute 'hostname'" or "... 'client'", from `_connparams`): putting unacknowledged messages back when the
+    channel closes, and the ack or reject of a task that finished meanwhile. Raised inside the worker's event loop,
+    that is an "Unrecoverable error" and the worker exits (seen in tests/drills under load, threads pool).
 
-    original = kombu_redis.QoS.restore_unacked
-    if getattr(original, "_reportal_guarded", False):
+    Here those calls give up instead, forgetting the message in this process only: it stays in Redis's unacked
+    index, where `restore_visible` of any worker puts it back after the visibility timeout (a task that already ran
+    runs again, which the idempotent tasks allow), and the hand-off sweeps re-send undone work long before that."""
+    from kombu.transport import redis as kombu_redis
+    from kombu.transport import virtual
+
+    qos = kombu_redis.QoS
+    if getattr(qos, "_reportal_guarded", False):
         return
     errors = (AttributeError, *kombu_redis.get_redis_error_classes()[0])
+    original_restore, original_ack, original_reject = qos.restore_unacked, qos.ack, qos.reject
+
+    def gave_up(what: str, count: int, exc: BaseException) -> None:
+        logger.warning(
+            "Redis: could not %s %s message(s) on a lost connection (%s); Redis puts them back after the visibility "
+            "timeout, and the sweeps re-send undone hand-offs.",
+            what,
+            count,
+            type(exc).__name__,
+        )
 
     def restore_unacked(self: Any, client: Any = None) -> None:
         try:
-            original(self, client)
+            original_restore(self, client)
         except errors as exc:
-            logger.warning(
-                "Redis: %s unacknowledged messages could not be put back now (%s); they come back after the "
-                "visibility timeout, and the sweeps re-send undone hand-offs.",
-                len(self._delivered),
-                type(exc).__name__,
-            )
+            gave_up("put back", len(self._delivered), exc)
             self._delivered.clear()
 
-    restore_unacked._reportal_guarded = True  # type: ignore[attr-defined]
-    kombu_redis.QoS.restore_unacked = restore_unacked  # type: ignore[method-assign]
+    def ack(self: Any, delivery_tag: Any) -> None:
+        try:
+            original_ack(self, delivery_tag)
+        except errors as exc:
+            gave_up("acknowledge", 1, exc)
+            virtual.QoS.ack(self, delivery_tag)
+
+    def reject(self: Any, delivery_tag: Any, requeue: bool = False) -> None:
+        try:
+            original_reject(self, delivery_tag, requeue=requeue)
+        except errors as exc:
+            gave_up("reject", 1, exc)
+            virtual.QoS.ack(self, delivery_tag)
+
+    qos.restore_unacked = restore_unacked  # type: ignore[method-assign]
+    qos.ack = ack  # type: ignore[method-assign]
+    qos.reject = reject  # type: ignore[method-assign]
+    qos._reportal_guarded = True  # type: ignore[attr-defined]
 
 
-_guard_redis_restore()
+_guard_redis_qos()
 
 # `sqla+sqlite:///...` (and `sqlalchemy+...`) resolve to the transport above in every process that loads the app.
 kombu.transport.TRANSPORT_ALIASES["sqla"] = "reportal.celery:DeletingSQLAlchemyTransport"

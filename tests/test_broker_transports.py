@@ -1,5 +1,5 @@
 """The broker transports as reportal configures them (reportal/celery.py), against real servers: a Redis worker
-whose connection was lost does not die restoring its unacknowledged messages, and they come back later; the
+whose connection was lost does not die restoring or acknowledging its messages, and they come back later; the
 embedded SQLite broker deletes what it delivers."""
 
 from __future__ import annotations
@@ -32,6 +32,23 @@ def test_a_redis_channel_that_lost_its_connection_does_not_crash_restoring_unack
 
     server = redis.Redis.from_url(private_redis.url(0))
     assert server.hlen("unacked") == 1  # kept, not lost
+    with Connection(private_redis.url(0), transport_options={"visibility_timeout": 0}) as later:
+        worker = later.channel()
+        worker.qos.restore_visible(num=10, interval=1)
+        again = QUEUE(worker).get(no_ack=True)
+        assert again is not None and again.payload == {"task": "x"}
+
+
+def test_a_task_that_finishes_after_the_connection_was_lost_does_not_crash_acknowledging(private_redis) -> None:
+    channel, message = _publish_and_take(Connection(private_redis.url(0)))
+    # What a lost connection leaves on the old channel: no pools, no connection. kombu's ack then raises
+    # AttributeError: 'NoneType' object has no attribute 'client' inside the worker's loop, and the worker exits.
+    channel._disconnect_pools()
+    channel.connection = None
+    message.ack()
+
+    server = redis.Redis.from_url(private_redis.url(0))
+    assert server.hlen("unacked") == 1  # still owed: Redis gives it to a worker again after the visibility timeout
     with Connection(private_redis.url(0), transport_options={"visibility_timeout": 0}) as later:
         worker = later.channel()
         worker.qos.restore_visible(num=10, interval=1)
