@@ -58,7 +58,10 @@ class CheckedJsonParser(Parser):
 
     def parse_querydict(self, data: Any, list_fields: list[str], request: HttpRequest) -> dict[str, Any]:
         result = super().parse_querydict(data, list_fields, request)
-        check_json(result)
+        try:
+            check_json(result)
+        except BodyError as exc:  # ninja does not wrap the query parser's errors as it does the body's
+            raise HttpError(400, str(exc)) from None
         return result
 
 

@@ -1,5 +1,6 @@
 """JSON request bodies the API can take: valid JSON, at most MAX_JSON_DEPTH levels deep, and only text that is valid
-Unicode (json.loads accepts "\\ud800", which no database stores). Shared by the ninja API and the HMA views."""
+Unicode without NUL (json.loads accepts "\\ud800" and "\\u0000", which databases refuse). Shared by the ninja API
+and the HMA views."""
 
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ def check_json(value: Any, depth: int = 0) -> None:
             raise BodyError(
                 _("The request contains text that is not valid Unicode (a lone surrogate such as \\ud800).")
             )
+        if "\x00" in value:  # PostgreSQL stores no NUL in text; no field of ours needs one
+            raise BodyError(_("The request contains a NUL character (\\u0000), which no field accepts."))
     elif isinstance(value, dict):
         for key, item in value.items():
             check_json(key, depth + 1)

@@ -112,3 +112,18 @@ def test_json_thousands_deep_is_400(client, keys, method, path):  # noqa: F811
 def test_surrogates_in_hma_bodies_are_400(client, keys):  # noqa: F811
     answer = _raw(client, "post", "/c/banks", f'{{"name": "{SURROGATE}"}}', **auth(keys.staff))
     assert answer.status_code == 400 and "Unicode" in answer.json()["message"]
+
+
+def test_nul_characters_are_400_in_bodies_and_queries(client, keys):  # noqa: F811
+    report = '{"portal": "gt", "urls": ["https://a.example/x"], "seen_on": "web", "description": "a\\u0000b"}'
+    answer = _raw(client, "post", "/api/v1/reports", report)
+    assert answer.status_code == 400 and "NUL" in answer.json()["message"]
+    answer = client.get("/api/v1/lists/check?url=https://a.example/%00", HTTP_X_API_KEY=keys.lists_only)
+    assert answer.status_code == 400 and "NUL" in answer.json()["message"]
+
+
+def test_nul_characters_in_hma_paths_and_queries_are_400(client, keys):  # noqa: F811
+    for path in ("/c/bank/A%00B", "/c/bank/A%00B/content/1", "/m/lookup?signal_type=md5&signal=%00"):
+        answer = client.get(path, **auth(keys.staff))
+        assert answer.status_code == 400 and "NUL" in answer.json()["message"], path
+    assert client.get("/m/raw_lookup?signal_type=md5&signal=%00", **auth(keys.staff)).status_code == 400

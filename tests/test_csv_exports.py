@@ -26,10 +26,12 @@ HOSTILE = [
     "\n=1+1",
     "\uff1d1+1",
 ]
+# NUL aside: PostgreSQL stores none, and the API refuses it before any export could see it.
+_text = st.text(st.characters(blacklist_characters="\x00"), max_size=30)
 hostile_text = st.one_of(
     st.sampled_from(HOSTILE),
-    st.tuples(st.sampled_from(FORMULA_STARTS), st.text(max_size=30)).map("".join),
-    st.text(max_size=30),
+    st.tuples(st.sampled_from(FORMULA_STARTS), _text).map("".join),
+    _text,
 )
 _unique = itertools.count()
 

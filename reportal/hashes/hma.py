@@ -101,6 +101,9 @@ def _by_method(**views: Callable[..., Any]) -> Callable[..., Any]:
     @csrf_exempt
     def dispatch(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         view = views.get(request.method.lower() if request.method else "")
+        values = [*kwargs.values(), *(v for vs in request.GET.lists() for v in vs[1])]
+        if any(isinstance(v, str) and "\x00" in v for v in values):  # PostgreSQL refuses NUL in any text
+            return error(_("The request contains a NUL character (\\u0000), which no field accepts."), 400)
         if view is None:
             response = error(_("This method is not allowed here."), 405)
             response["Allow"] = ", ".join(m.upper() for m in views)
@@ -150,8 +153,12 @@ def _signal_selection(request: HttpRequest) -> list[str] | None:
 
 def _hash_response(hashes: ImageHashes, selection: list[str] | None) -> dict[str, str]:
     # threatexchange's PDQ hasher gives "" for a hash too weak to match; HMA passes that on.
-    out = {"pdq": hashes.pdq if hashes.pdq_matchable else "", "md5": hashes.md5, "sha1": hashes.sha1,
-           "sha256": hashes.sha256}
+    out = {
+        "pdq": hashes.pdq if hashes.pdq_matchable else "",
+        "md5": hashes.md5,
+        "sha1": hashes.sha1,
+        "sha256": hashes.sha256,
+    }
     return {k: v for k, v in out.items() if selection is None or k in selection}
 
 
@@ -163,8 +170,11 @@ def _content_type_ok(declared: str, request: HttpRequest) -> None:
         return
     if not declared.lower().startswith("image"):
         raise InvalidSignal(
-            _("unsupported url ContentType: '%(type)s', if you know the expected type, provide it with the "
-              "content_type query param") % {"type": declared[:100]}
+            _(
+                "unsupported url ContentType: '%(type)s', if you know the expected type, provide it with the "
+                "content_type query param"
+            )
+            % {"type": declared[:100]}
         )
 
 
@@ -438,7 +448,7 @@ def _content_show(request: HttpRequest, bank_name: str, content_id: int) -> Http
     content = BankContent.objects.select_related("bank").filter(pk=content_id, bank=bank_obj).first()
     if content is None:
         return error(_("content '%(id)s' not found") % {"id": content_id}, 404)
-    include = (request.GET.get("include_signals", "false").lower() == "true")
+    include = request.GET.get("include_signals", "false").lower() == "true"
     return JsonResponse(_content_json(content, include_signals=include))
 
 
@@ -498,8 +508,9 @@ def _metadata_provenance(metadata: Any) -> dict[str, Any]:
     }
 
 
-def _add_signals(request: HttpRequest, bank_obj: Bank, signals: dict[str, str], quality: int | None,
-                 metadata: Any) -> HttpResponse:
+def _add_signals(
+    request: HttpRequest, bank_obj: Bank, signals: dict[str, str], quality: int | None, metadata: Any
+) -> HttpResponse:
     if not signals:
         return error(_("No signals given"), 400)
     provenance = _metadata_provenance(metadata) or {"source": "api"}
