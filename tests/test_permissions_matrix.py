@@ -127,6 +127,7 @@ API: dict[str, list[Check]] = {
     # Citizens report and check their reference code anonymously.
     "reportal_reports_api_submit": [api(EVERYONE, "POST")],
     "reportal_reports_api_status": [api(EVERYONE, missing_ok=True)],
+    "reportal_reports_api_status_post": [api(EVERYONE, "POST", missing_ok=True)],
     "reportal_accounts_api_revoke_token": [api(STAFF, "DELETE")],
     "reportal_accounts_api_member_key": [api(MEMBERS)],
     "reportal_accounts_api_rotate_member_key": [api(MEMBERS, "POST")],
