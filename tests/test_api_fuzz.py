@@ -12,14 +12,25 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance, status_code_conformance
 
+from tests.fakes.fixtures import fake_dns  # noqa: F401 -- the fixture, for this module
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 
 
 @pytest.fixture
-def api_schema(live_server, settings):
+def api_schema(live_server, settings, fake_dns, monkeypatch):  # noqa: F811
     settings.REPORTAL_HASH_RATE_LIMIT = "off"
+    # Generated addresses (/h/hash?url=...) must not leave the machine: the fetcher refuses every destination, and
+    # DNS of anything else (tracing after intake) goes to the loopback fake.
+    from reportal.net import fetch as net_fetch
+    from reportal.net.errors import FetchRefused
+
+    def refuse(url, **kwargs):
+        raise FetchRefused("fuzzing: no outside connections", url=url)
+
+    monkeypatch.setattr(net_fetch, "check_url", refuse)
     return schemathesis.openapi.from_url(f"{live_server.url}/api/v1/openapi.json")
 
 

@@ -76,6 +76,8 @@ def _locked(request: HttpRequest, username: str) -> bool:
     summary="A bearer token for the staff API (password and current TOTP code)",
 )
 def issue_token(request: HttpRequest, payload: TokenIn) -> Any:
+    """Username, password and the current TOTP code of a staff account give a bearer token for the staff API
+    (send it as Authorization: Bearer <token>). Wrong answers count towards the account's lockout; 429 when locked."""
     username = payload.username[:150]
     refused = _("The username, password or code is wrong. Check all three; repeated failures lock the account.")
     if _locked(request, username):
@@ -118,6 +120,7 @@ def issue_token(request: HttpRequest, payload: TokenIn) -> Any:
     summary="Revoke the bearer token this request carries",
 )
 def revoke_token(request: HttpRequest) -> Any:
+    """Revoke the staff token this request carries; it stops working at once."""
     token = getattr(request.user, "reportal_api_token", None)
     if token is None:
         raise HttpError(400, _("Send the token to revoke in the Authorization header."))
@@ -144,6 +147,7 @@ def _key_out(member: Any, key: Any) -> dict[str, Any]:
     summary="The member key this request carries: organisation, scopes, expiry",
 )
 def member_key(request: HttpRequest) -> Any:
+    """The member key this request carries: organisation, kind, key prefix, scopes, expiry and licence state."""
     key = ApiKey.objects.get(pk=request.member_key.pk)  # type: ignore[attr-defined]
     return _key_out(request.member, key)  # type: ignore[attr-defined]
 
@@ -155,6 +159,7 @@ def member_key(request: HttpRequest) -> Any:
     summary="Replace the member key this request carries; the old one keeps working for grace_hours (default 24)",
 )
 def rotate_member_key(request: HttpRequest, payload: RotateIn) -> Any:
+    """A new key for the member (shown once); the key this request carries keeps working for grace_hours (0-168)."""
     try:
         key, row, ends = services.rotate_own_key(
             request.member,  # type: ignore[attr-defined]
