@@ -70,11 +70,11 @@ def _number(body: dict[str, Any], name: str, low: float, high: float, *, whole: 
     if ok and whole and isinstance(value, float):
         ok = value.is_integer()
     if not ok or not low <= value <= high:
-        kind = _("a whole number") if whole else _("a number")
-        raise InvalidSignal(
-            _("%(name)s must be %(kind)s from %(low)s to %(high)s.")
-            % {"name": name, "kind": kind, "low": f"{low:g}", "high": f"{high:g}"}
-        )
+        if whole:
+            message = _("%(name)s must be a whole number from %(low)s to %(high)s.")
+        else:
+            message = _("%(name)s must be a number from %(low)s to %(high)s.")
+        raise InvalidSignal(message % {"name": name, "low": f"{low:g}", "high": f"{high:g}"})
     return int(value) if whole else float(value)
 
 
