@@ -82,7 +82,10 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "reportal.security.CsrfMiddleware",  # one CSRF check for public pages, staff pages and the admin
+    # One CSRF check for public pages, staff pages and the admin (reportal/security.py says how).
+    "reportal.security.NullOriginMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "reportal.accounts.sessions.EndedSessionMiddleware",  # disabled accounts and ended sessions, on every surface
