@@ -52,6 +52,11 @@ class ReportalAdminSite(admin.AdminSite):
             target = reverse("admin:index")
         return HttpResponseRedirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
 
+    def password_change(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        """One password change for all staff: the staff page asks for the current password and ends other sessions
+        and tokens; Django's own admin form would do neither."""
+        return HttpResponseRedirect(reverse("accounts:password_change"))
+
     def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
         models: Iterable[Any] = [model_or_iterable] if isinstance(model_or_iterable, ModelBase) else model_or_iterable
         kept = [model for model in models if model._meta.label not in LEFT_OUT]

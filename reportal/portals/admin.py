@@ -72,16 +72,8 @@ class PortalForm(forms.ModelForm):
             self.initial.setdefault("other_languages", current[1:])
         for field in per_language_fields():
             texts = getattr(self.instance, field.name) or {}
-            label = PER_LANGUAGE_LABELS.get(field.name, capfirst(str(field.verbose_name)))
-            long_text = field.name.endswith("_text")
             for code in codes:
-                name = field_name(field.name, code)
-                self.fields[name] = forms.CharField(
-                    label=label,
-                    required=False,
-                    widget=forms.Textarea(attrs={"rows": 4}) if long_text else forms.TextInput(attrs={"size": 40}),
-                )
-                self.initial.setdefault(name, texts.get(code, ""))
+                self.initial.setdefault(field_name(field.name, code), texts.get(code, ""))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -117,6 +109,22 @@ class PortalForm(forms.ModelForm):
         return portal
 
 
+def portal_form_class() -> type[PortalForm]:
+    """PortalForm with one field per per-language text and language: the languages with a catalogue can change
+    while the site runs (a catalogue added), so the form is made for each request."""
+    declared: dict[str, Any] = {}
+    for field in per_language_fields():
+        label = PER_LANGUAGE_LABELS.get(field.name, capfirst(str(field.verbose_name)))
+        long_text = field.name.endswith("_text")
+        for code in available_languages():
+            declared[field_name(field.name, code)] = forms.CharField(
+                label=label,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 4}) if long_text else forms.TextInput(attrs={"size": 40}),
+            )
+    return type("PortalLanguagesForm", (PortalForm,), declared)
+
+
 class PartnerInline(admin.TabularInline):
     model = PartnerOrganisation
     extra = 1
@@ -137,6 +145,10 @@ class PortalAdmin(admin.ModelAdmin):
     search_fields = ("slug", "name", "display_name", "country_code")
     readonly_fields = ("created_at", "updated_at")
     inlines = [PartnerInline, HelplineInline]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        kwargs["form"] = portal_form_class()
+        return super().get_form(request, obj, change, **kwargs)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # reports name their portal: switch a portal off (active) instead

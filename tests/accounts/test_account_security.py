@@ -211,6 +211,16 @@ def test_password_change_asks_for_the_current_password_and_ends_other_sessions_a
         assert Client().get("/api/v1/queue", **_bearer(token)).status_code == 401
 
 
+def test_the_admins_own_password_change_leads_to_the_staff_one():
+    adm, *_ = make_staff("adm", "admin")
+    client = sign_in(Client(), adm)
+    for method in ("get", "post"):
+        response = getattr(client, method)("/admin/password_change/")
+        assert response.status_code == 302 and response["Location"] == "/staff/password/"
+    adm.refresh_from_db()
+    assert adm.check_password(TEST_PASSWORD)
+
+
 def test_a_session_begun_before_its_sessions_were_ended_stops_even_without_a_password_change():
     user, *_ = make_staff("ron", "admin")
     old = sign_in(Client(), user)
