@@ -4,8 +4,8 @@ trace` exits non-zero with the problem in words; long commands show a bar on a t
 from __future__ import annotations
 
 import io
-import re
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path

@@ -31,7 +31,8 @@ print("referrer", tls["Referrer-Policy"])
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    unset = ("REPORTAL_TESTING", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")  # the browser tests' switch is not a deployment's
+    # The browser tests' switch is not a deployment's.
+    unset = ("REPORTAL_TESTING", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
     env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(
         {

@@ -52,7 +52,10 @@ class ReportalAdminSite(admin.AdminSite):
             target = reverse("admin:index")
         return HttpResponseRedirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
 
-    def password_change(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    # A redirect, not Django's TemplateResponse: any response serves the URL it answers.
+    def password_change(  # type: ignore[override]
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         """One password change for all staff: the staff page asks for the current password and ends other sessions
         and tokens; Django's own admin form would do neither."""
         return HttpResponseRedirect(reverse("accounts:password_change"))
