@@ -160,18 +160,11 @@ def test_assessing_without_a_claim_is_refused():
         assess_item(item, analyst, Decision("not_actionable", reason="not_found"))
 
 
-def test_operators_extend_a_scheme_in_the_admin(client, django_user_model):
+def test_operators_extend_a_scheme_in_the_admin(staff_client):
+    """A hotline admin (the role that may use the Django admin) adds an option; the change is audited."""
     from reportal.audit.models import AuditEntry
 
-    superuser = django_user_model.objects.create_superuser("root", password="a long admin password 9")
-    client.force_login(superuser)
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device = TOTPDevice.objects.create(user=superuser, confirmed=True)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
+    client, _admin = staff_client("admin")
     scheme = ClassificationScheme.objects.get(key="site_type")
     count = scheme.options.count()
     form = {
