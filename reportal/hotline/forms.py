@@ -36,7 +36,9 @@ class AssessmentForm(forms.Form):
     def __init__(self, *args: Any, allow_second_opinion: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not allow_second_opinion:
-            cast(forms.ChoiceField, self.fields["outcome"]).choices = [c for c in Outcome.choices if c[0] != Outcome.SECOND_OPINION]
+            cast(forms.ChoiceField, self.fields["outcome"]).choices = [
+                c for c in Outcome.choices if c[0] != Outcome.SECOND_OPINION
+            ]
         self.schemes: list[Scheme] = active_schemes()
         for scheme in self.schemes:
             name = SCHEME_PREFIX + scheme.key
