@@ -43,8 +43,9 @@ class AssessmentRefused(Exception):
         self.errors = errors
 
 
-def check_decision(decision: Decision, *, allow_second_opinion: bool = True) -> dict[str, Any]:
-    """Validate a decision; returns the cleaned classification or raises AssessmentRefused."""
+def check_decision(decision: Decision, *, allow_second_opinion: bool = True, canonical_url: str = "") -> dict[str, Any]:
+    """Validate a decision (for the item at `canonical_url`, when given); returns the cleaned classification or
+    raises AssessmentRefused."""
     errors: dict[str, str] = {}
     allowed = set(Outcome.values) if allow_second_opinion else {Outcome.ACTIONABLE, Outcome.NOT_ACTIONABLE}
     if decision.outcome not in allowed:
@@ -53,6 +54,12 @@ def check_decision(decision: Decision, *, allow_second_opinion: bool = True) -> 
         errors["reason"] = _("Say why the item is not actionable.")
     if decision.outcome == Outcome.ACTIONABLE and decision.list_scope not in ListScope.values:
         errors["list_scope"] = _("Choose what the URL list should block: this address, its path, or its domain.")
+    elif decision.outcome == Outcome.ACTIONABLE and canonical_url:
+        from reportal.lists.services import scope_problem
+
+        # Refused here, with the reason, rather than dropped by the lists stage after the decision is saved.
+        if problem := scope_problem(canonical_url, decision.list_scope):
+            errors["list_scope"] = problem
     if len(decision.notes) > 2000:
         errors["notes"] = _("Keep notes under 2000 characters.")
     try:
@@ -67,7 +74,7 @@ def check_decision(decision: Decision, *, allow_second_opinion: bool = True) -> 
 
 def assess_item(item: ReportedUrl, analyst: Any, decision: Decision) -> Assessment:
     """Record `analyst`'s decision on an item they have claimed, and move the item on."""
-    classification = check_decision(decision)
+    classification = check_decision(decision, canonical_url=item.canonical_url)
     with transaction.atomic():
         item = reports.lock_item(item.pk)
         if item.status != ItemStatus.ASSESSING or not claims.holds_claim(item, analyst):

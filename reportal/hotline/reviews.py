@@ -38,7 +38,7 @@ def agree(review: Review, senior: Any) -> Review:
 def decide(review: Review, senior: Any, decision: Decision) -> Review:
     """The senior's own decision: it settles a flagged item, or confirms or overturns a sampled one."""
     _check_reviewer(review, senior)
-    classification = check_decision(decision, allow_second_opinion=False)
+    classification = check_decision(decision, allow_second_opinion=False, canonical_url=review.item.canonical_url)
     original = review.assessment
     with transaction.atomic():
         own = Assessment.objects.create(
