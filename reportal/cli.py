@@ -31,6 +31,8 @@ NO_DATABASE = frozenset(
         "sendtestemail",
     }
 )
+# Sub-commands that check files against a public key, so a member or the police can run them with no installation.
+NO_DATABASE_SUBCOMMANDS = frozenset({("lists", "verify"), ("cases", "verify")})
 NOT_SET_UP = 2
 
 
@@ -45,6 +47,14 @@ def _take_data_dir(argv: list[str]) -> None:
 
 def _command(argv: list[str]) -> str:
     return next((arg for arg in argv[1:] if not arg.startswith("-")), "help")
+
+
+def _needs_database(argv: list[str]) -> bool:
+    words = [arg for arg in argv[1:] if not arg.startswith("-")]
+    command = words[0] if words else "help"
+    if command in NO_DATABASE | CREATES_DATA:
+        return False
+    return (command, words[1] if len(words) > 1 else "") not in NO_DATABASE_SUBCOMMANDS
 
 
 def data_dir() -> Path:
@@ -82,7 +92,7 @@ def main() -> None:
     if command in CREATES_DATA and not directory.exists():
         directory.mkdir(parents=True)
         sys.stderr.write(f"reportal: created the data directory {directory}.\n")
-    elif command not in NO_DATABASE | CREATES_DATA and embedded and not (directory / "reportal.sqlite3").exists():
+    elif _needs_database(sys.argv) and embedded and not (directory / "reportal.sqlite3").exists():
         sys.stderr.write(_no_database_message(directory))
         raise SystemExit(NOT_SET_UP)
 

@@ -51,7 +51,7 @@ def test_import_csv_streams_with_progress_and_is_audited(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "4501 added, 1 already listed, 1 rejected" in captured.out
     assert "line 4503" in captured.err  # the bad line is named
-    assert "2000 lines" in captured.err  # progress while it runs
+    assert "2,000 lines" in captured.err  # progress while it runs
     assert ListEntry.objects.filter(active=True, source="old-list.csv").count() == 4501
     assert ListEntry.objects.get(scope="domain").address == "whole.example.test"
     batches = AuditEntry.objects.filter(action="lists.import_batch")
