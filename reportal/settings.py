@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "reportal.lists",
     "reportal.hashes",
     "reportal.crawler",
+    "reportal.iccam",
+    "reportal.ncmec",
     "reportal.stats",
     "reportal.pipeline",
 ]

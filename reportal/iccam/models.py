@@ -1,0 +1,3 @@
+"""Tables of the ICCAM exchange."""
+
+from django.db import models  # noqa: F401

@@ -1,0 +1,1 @@
+"""NCMEC CyberTipline (ISPWS): reports about content on US services."""

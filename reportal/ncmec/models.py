@@ -1,0 +1,3 @@
+"""Tables of the NCMEC CyberTipline reports."""
+
+from django.db import models  # noqa: F401
