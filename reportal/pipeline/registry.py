@@ -58,6 +58,8 @@ ROUTES: tuple[Route, ...] = (
     Route("assessment", "item.confirmed",  "actions",  "actions.act_on_confirmed",         "trace; notice/referral"),
     Route("assessment", "item.confirmed",  "hashes",   "hotline.bank_confirmed_images",    "fetch images, bank hashes"),
     Route("assessment", "item.confirmed",  "evidence", "hotline.store_confirmed_evidence", "keep images, encrypted"),
+    Route("actions",    "item.route_iccam", "iccam",   "iccam.export_item",               "export to hosting hotline"),
+    Route("actions",    "item.route_ncmec", "ncmec",   "ncmec.report_item",               "CyberTipline report"),
     Route("any stage",  "item.outcome",    "feedback", "hotline.send_outcome_feedback",    "e-mail the reporters"),
     Route("review",     "item.overturned", "lists",    "lists.end_overturned",             "end the list entry"),
     Route("monitoring", "item.removed",    "lists",    "lists.end_removed",                "end the list entry"),
