@@ -93,16 +93,18 @@ def _reporter_address(report: Report) -> str:
 
 
 def _message(report: Report, event: ItemEvent, outcome: str, address: str) -> EmailMessage:
+    language = report.language or report.portal.default_language
     context = {
         "portal": report.portal,
-        "portal_name": report.portal.display_name or report.portal.name,
+        # The portal's name as the reporter saw it, in the language they reported in.
+        "portal_name": report.portal.display_name_in(language) or report.portal.name,
         "reported_on": report.created_at,
         "outcome": outcome,
         "reason": event.reason,
         "status_url": f"{settings.REPORTAL_BASE_URL.rstrip('/')}/{report.portal.slug}/status/",
         "hotline_name": settings.REPORTAL_HOTLINE_NAME,
     }
-    with translation.override(report.language or report.portal.default_language):
+    with translation.override(language):
         subject = render_to_string("hotline/email/feedback_subject.txt", context).strip()
         body = render_to_string("hotline/email/feedback_body.txt", context)
     return EmailMessage(subject=" ".join(subject.split()), body=body, to=[address])

@@ -13,6 +13,7 @@ import logging
 from datetime import datetime, timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,8 +22,6 @@ from reportal.reports.signals import report_followup
 
 logger = logging.getLogger(__name__)
 
-# A report waits this long for the hand-over after its commit before the sweep asks again.
-OUTBOX_GRACE = timedelta(minutes=1)
 BATCH = 200
 MAX_BATCHES = 50  # per task run; the next run takes the rest
 
@@ -78,12 +77,14 @@ def process_report(report_id: int) -> bool:
 
 @shared_task(name="reports.flush_outbox", ignore_result=True)
 def flush_outbox() -> int:
-    """Ask again for the follow-up of reports that have waited more than a minute (the broker was down, or a
-    message was lost). Returns how many reports the request covers (0 while the broker is still down)."""
+    """Ask again for the follow-up of reports that have waited longer than the hand-off grace (the broker was down,
+    or a message was lost). Returns how many reports the request covers (0 while the broker is still down)."""
     from reportal.reports.services import request_followup
 
     now = timezone.now()
-    waiting = Report.objects.filter(followup_done_at__isnull=True, created_at__lt=now - OUTBOX_GRACE)
+    # The same grace as every other hand-off (REPORTAL_HANDOFF_GRACE_SECONDS), so one setting tunes all sweeps.
+    grace = timedelta(seconds=settings.REPORTAL_HANDOFF_GRACE_SECONDS)
+    waiting = Report.objects.filter(followup_done_at__isnull=True, created_at__lt=now - grace)
     count = waiting.count()
     if not count:
         return 0

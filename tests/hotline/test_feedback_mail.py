@@ -142,3 +142,22 @@ def test_mail_server_down_does_not_undo_the_decision(settings, django_capture_on
     finally:
         controller.stop()
     assert [recipients for recipients, _message in inbox.messages] == [["rep@example.test"]]
+
+
+def test_feedback_names_the_portal_as_branded_in_the_reporters_language(smtp, django_capture_on_commit_callbacks):
+    item = report_item(
+        "https://branded.example/page",
+        portal_slug="gt",
+        language="es",
+        email_encrypted=crypto.encrypt("rep@example.test"),
+    )
+    portal = item.reports.get().portal
+    portal.display_name_by_language = {"es": "Denuncia Segura Guatemala", "en": "Safe Report Guatemala"}
+    portal.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _decide(item, "not_actionable", reason="no_longer_available")
+
+    subject, body = _text(smtp.messages[0][1])
+    assert subject == "El resultado de su reporte a Denuncia Segura Guatemala"
+    assert "Gracias por su reporte a Denuncia Segura Guatemala." in body
