@@ -23,6 +23,7 @@ class Source(models.TextChoices):
     MEMBER = "member", _("Member API")
     STAFF = "staff", _("Entered by staff")
     CRAWLER = "crawler", _("Proactive search")
+    ICCAM = "iccam", _("ICCAM (another INHOPE hotline)")
 
 
 class ItemStatus(models.TextChoices):
