@@ -197,3 +197,49 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return f"Evidence {self.sha256[:12]} of item {self.item_id}"
+
+
+class MediaKind(models.TextChoices):
+    IMAGE = "image", _("Image")
+    VIDEO = "video", _("Video")
+
+
+class MediaItem(models.Model):
+    """One image or video found on a reported page: its hashes and facts (never its bytes), the analyst's grade
+    of it, and whether the hash bank knew it already. Graded media with a good enough PDQ go to the bank."""
+
+    item = models.ForeignKey(ReportedUrl, on_delete=models.CASCADE, related_name="media_items")
+    url = models.TextField()
+    kind = models.CharField(max_length=8, choices=MediaKind.choices)
+    content_type = models.CharField(max_length=100, blank=True)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    md5 = models.CharField(max_length=32)
+    sha256 = models.CharField(max_length=64)
+    pdq = models.CharField(max_length=64, blank=True)
+    pdq_quality = models.PositiveSmallIntegerField(null=True, blank=True)
+    # ThreatExchange vPDQ frames ({"pdq", "quality", "timestamp"} each) once the video is hashed; None until then.
+    vpdq = models.JSONField(null=True, blank=True)
+    duration_s = models.FloatField(null=True, blank=True)
+    # The bank had it when it was found: its classification there ("" when the bank gave none).
+    known = models.BooleanField(default=False)
+    known_grade = models.CharField(max_length=200, blank=True)
+    # The analyst's classification of this one medium, in the page's schemes ({} until graded).
+    grade = models.JSONField(default=dict, blank=True)
+    graded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    graded_at = models.DateTimeField(null=True, blank=True)
+    found_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["item", "pk"]
+        constraints = [models.UniqueConstraint(fields=["item", "sha256"], name="one_media_item_per_content")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.sha256[:12]} of item {self.item_id}"
+
+    @property
+    def vpdq_pending(self) -> bool:
+        return self.kind == MediaKind.VIDEO and self.vpdq is None
