@@ -432,6 +432,34 @@ CELERY_BEAT_SCHEDULE["hashes-fetch-exchanges"] = {
 # Staff API tokens (POST /api/v1/auth/token) last this many hours; members' keys expire as each was issued.
 REPORTAL_STAFF_TOKEN_HOURS = env_int("REPORTAL_STAFF_TOKEN_HOURS", 12)
 
+# --- Proactive search (reportal.crawler) -----------------------------------------------------------------------
+# Start a crawl around every confirmed item (the rule); analysts can always start one from the item or crawl page.
+REPORTAL_CRAWL_CONFIRMED = env_bool("REPORTAL_CRAWL_CONFIRMED", False)
+# "host": the seed's host name only; "domain": its registrable domain (www.x.example and x.example alike).
+REPORTAL_CRAWL_SCOPE = env_str("REPORTAL_CRAWL_SCOPE", "domain")
+if REPORTAL_CRAWL_SCOPE not in ("host", "domain"):
+    raise ImproperlyConfigured("REPORTAL_CRAWL_SCOPE must be host or domain.")
+REPORTAL_CRAWL_MAX_DEPTH = env_int("REPORTAL_CRAWL_MAX_DEPTH", 3)
+REPORTAL_CRAWL_MAX_PAGES = env_int("REPORTAL_CRAWL_MAX_PAGES", 10_000)
+# Politeness: fetches at once per site (over all crawls and workers), and the pause of each between two pages.
+REPORTAL_CRAWL_HOST_CONCURRENCY = env_int("REPORTAL_CRAWL_HOST_CONCURRENCY", 2)
+REPORTAL_CRAWL_DELAY_SECONDS = env_float("REPORTAL_CRAWL_DELAY_SECONDS", 0.5)
+REPORTAL_CRAWL_PAGE_MAX_BYTES = env_int("REPORTAL_CRAWL_PAGE_MAX_BYTES", 2 * 1024 * 1024)
+REPORTAL_CRAWL_MEDIA_MAX_BYTES = env_int("REPORTAL_CRAWL_MEDIA_MAX_BYTES", 20 * 1024 * 1024)
+REPORTAL_CRAWL_MEDIA_PER_PAGE = env_int("REPORTAL_CRAWL_MEDIA_PER_PAGE", 200)
+# Links to other sites are recorded as leads; with this on they are crawled too (within depth and page limits).
+REPORTAL_CRAWL_FOLLOW_OTHER_SITES = env_bool("REPORTAL_CRAWL_FOLLOW_OTHER_SITES", False)
+# A page with known media becomes an item that waits for one analyst ("review") or goes straight to notice and
+# list ("act", through the same hand-offs as a confirmation).
+REPORTAL_CRAWL_KNOWN_MATERIAL = env_str("REPORTAL_CRAWL_KNOWN_MATERIAL", "review")
+if REPORTAL_CRAWL_KNOWN_MATERIAL not in ("review", "act"):
+    raise ImproperlyConfigured("REPORTAL_CRAWL_KNOWN_MATERIAL must be review or act.")
+# A worker's claim on a page (and its lease of a host slot) lasts this long: a killed worker's pages come back then.
+REPORTAL_CRAWL_CLAIM_SECONDS = env_float("REPORTAL_CRAWL_CLAIM_SECONDS", 120.0)
+# One task works a crawl this long, then hands over to a fresh message (stop requests and other crawls get a turn).
+REPORTAL_CRAWL_SLICE_SECONDS = env_float("REPORTAL_CRAWL_SLICE_SECONDS", 60.0)
+CELERY_BEAT_SCHEDULE["crawler-resume"] = {"task": "crawler.resume_crawls", "schedule": 30.0}
+
 # --- Tracing, notices and monitoring (reportal.tracing, reportal.actions) --------------------------------------
 REPORTAL_RDAP_CACHE_HOURS = env_float("REPORTAL_RDAP_CACHE_HOURS", 24.0)
 
