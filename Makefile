@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/reportal
 REDIS_URL_TEST ?= redis://127.0.0.1:6379
 
-.PHONY: demo install install-dev system-test-deps services test test-sqlite test-postgres lint bench clean
+.PHONY: demo install install-dev system-test-deps services test test-sqlite test-postgres lint bench messages clean
 
 demo: install
 	$(BIN)/reportal demo
@@ -54,6 +54,18 @@ lint: install-dev
 
 bench: install-dev
 	$(BIN)/python bench/run_all.py
+
+# Translation catalogues: each app with its own locale/ keeps its strings there (in the languages it already has);
+# reportal/locale takes the rest (en es fr pt ar). Then fill the empty msgstr entries and run this again to compile.
+LOCALE_APPS := $(patsubst reportal/%/locale,%,$(wildcard reportal/*/locale))
+# The console script, not `python -m`: that would put the app folder on sys.path (hotline/queue.py hides `queue`).
+MAKEMESSAGES := $(CURDIR)/$(BIN)/reportal makemessages --no-obsolete
+messages:
+	for app in $(LOCALE_APPS); do \
+		(cd reportal/$$app && $(MAKEMESSAGES) $$(for lang in $$(ls locale); do printf -- '-l %s ' $$lang; done)) || exit 1; \
+	done
+	cd reportal && $(MAKEMESSAGES) -l en -l es -l fr -l pt -l ar --ignore=static $(addprefix --ignore=,$(LOCALE_APPS))
+	cd reportal && $(CURDIR)/$(BIN)/reportal compilemessages
 
 clean:
 	rm -rf var build *.egg-info
