@@ -242,6 +242,15 @@ def can_read_audit(user: Viewer) -> bool:
     return staff_role(user) in (Role.SENIOR, Role.ADMIN)
 
 
+# A police referral package carries the evidence itself and goes outside the hotline: hotline admins and senior
+# analysts make them, not every analyst, and never a partner viewer.
+POLICE_PACKAGE_ROLES: tuple[Role, ...] = (Role.SENIOR, Role.ADMIN)
+
+
+def can_export_police_package(user: Viewer) -> bool:
+    return staff_role(user) in POLICE_PACKAGE_ROLES
+
+
 def can_view_stats(user: Viewer) -> bool:
     """The statistics pages, exports and API: every staff role; a partner viewer sees only their portals' figures."""
     return staff_role(user) in STAFF_ROLES

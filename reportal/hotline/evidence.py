@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from reportal import crypto
+from reportal.actions.signals import KeptEvidence
 from reportal.hotline.models import Evidence
 from reportal.reports.services import ReportedUrl
 
@@ -36,6 +37,22 @@ def store_images(item: ReportedUrl, images: list[bytes], source_url: str = "") -
 
 def read(evidence: Evidence) -> bytes:
     return crypto.cipher().decrypt(bytes(evidence.encrypted))
+
+
+def kept(item: ReportedUrl) -> list[KeptEvidence]:
+    """The item's evidence that has not expired, decrypted in memory (for a police referral package)."""
+    rows = Evidence.objects.filter(item=item, expires_at__gt=timezone.now()).order_by("stored_at", "pk")
+    return [
+        KeptEvidence(
+            sha256=row.sha256,
+            data=read(row),
+            content_type=row.content_type,
+            source_url=row.source_url,
+            stored_at=row.stored_at,
+            expires_at=row.expires_at,
+        )
+        for row in rows
+    ]
 
 
 def purge_expired() -> int:

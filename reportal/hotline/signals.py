@@ -8,6 +8,8 @@ from typing import Any
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from reportal.actions.signals import KeptEvidence, police_evidence_wanted
+from reportal.hotline import evidence
 from reportal.hotline.feedback import wants_feedback
 from reportal.pipeline import services as pipeline
 from reportal.reports.services import ItemEvent
@@ -18,3 +20,9 @@ def queue_reporter_feedback(sender: type[ItemEvent], instance: ItemEvent, create
     if not created or not wants_feedback(instance):
         return
     pipeline.record("item.outcome", instance.item_id, key=f"event:{instance.pk}", payload={"event_id": instance.pk})
+
+
+@receiver(police_evidence_wanted, dispatch_uid="hotline-police-evidence")
+def evidence_for_police(sender: Any, item: Any, **kwargs: Any) -> list[KeptEvidence]:
+    """A police referral package (actions) asks for the evidence kept of `item`: what has not expired, decrypted."""
+    return evidence.kept(item)

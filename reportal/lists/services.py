@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reportal.lists import auditing, matcher, publishing
+from reportal.lists import auditing, matcher, publishing, signing
 from reportal.lists.addresses import (
     AddressError,
     ListAddress,
@@ -44,6 +44,16 @@ __all__ = [
 class EntryChange:
     entry: ListEntry | None
     created: bool  # False: the address was already on the list with this scope, or nothing matched to remove
+
+
+def sign_detached(data: bytes) -> bytes:
+    """The hotline's Ed25519 signature of `data` (base64, one line): the key that signs list exports also signs other
+    exports that leave the hotline (police referral packages), so recipients trust one published key."""
+    return signing.sign(data)
+
+
+def signing_public_key_pem() -> bytes:
+    return signing.public_key_pem()
 
 
 def _hotline() -> str:
