@@ -11,8 +11,30 @@ from reportal.hashes import matcher
 from reportal.hashes.hashing import HashMode, ImageHashError, ImageHashes, hash_image_bytes
 from reportal.hashes.matcher import Match
 from reportal.hashes.signals import PDQ
+from reportal.hashes.video import (
+    VideoHashError,
+    VideoHashes,
+    VpdqFrame,
+    contact_sheet,
+    hash_video,
+    parse_vpdq_signal,
+    vpdq_to_signal,
+)
 
-__all__ = ["Match", "add_confirmed_images", "hash_bytes", "lookup_bytes", "lookup_hashes"]
+__all__ = [
+    "Match",
+    "VideoHashError",
+    "VideoHashes",
+    "VpdqFrame",
+    "add_confirmed_images",
+    "contact_sheet",
+    "hash_bytes",
+    "hash_video",
+    "lookup_bytes",
+    "lookup_hashes",
+    "parse_vpdq_signal",
+    "vpdq_to_signal",
+]
 
 
 def _item_reference(item: Any) -> str:
