@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -75,6 +75,30 @@ def _check_keys(where: str, item: object, allowed: tuple[str, ...], required: tu
     return problems
 
 
+_Child = TypeVar("_Child", PartnerOrganisation, Helpline)
+
+
+def _children(
+    portal: Portal, key: str, data: dict[str, Any], model: type[_Child], fields: tuple[str, ...]
+) -> tuple[list[_Child], list[str]]:
+    """The partners or helplines of a portal file, checked, in file order (not saved)."""
+    rows: list[_Child] = []
+    problems: list[str] = []
+    for i, item in enumerate(data.get(key, [])):
+        where = f"{key}[{i}]"
+        item_problems = _check_keys(where, item, fields, ("name",))
+        if item_problems:
+            problems += item_problems
+            continue
+        row = model(portal=portal, position=i, **item)
+        try:
+            row.full_clean(exclude=["portal"])
+        except ValidationError as exc:
+            problems += _messages(f"{where}.", exc)
+        rows.append(row)
+    return rows, problems
+
+
 @transaction.atomic
 def import_portal(data: dict[str, Any]) -> tuple[Portal, bool]:
     """Create or update the portal data['slug'], replacing its partners and helplines; returns (portal, created).
@@ -106,33 +130,9 @@ def import_portal(data: dict[str, Any]) -> tuple[Portal, bool]:
     except ValidationError as exc:
         problems += _messages("portal.", exc)
 
-    partners: list[PartnerOrganisation] = []
-    for i, item in enumerate(data.get("partners", [])):
-        where = f"partners[{i}]"
-        item_problems = _check_keys(where, item, PARTNER_FIELDS, ("name",))
-        if item_problems:
-            problems += item_problems
-            continue
-        partner = PartnerOrganisation(portal=portal, position=i, **item)
-        try:
-            partner.full_clean(exclude=["portal"])
-        except ValidationError as exc:
-            problems += _messages(f"{where}.", exc)
-        partners.append(partner)
-
-    helplines: list[Helpline] = []
-    for i, item in enumerate(data.get("helplines", [])):
-        where = f"helplines[{i}]"
-        item_problems = _check_keys(where, item, HELPLINE_FIELDS, ("name",))
-        if item_problems:
-            problems += item_problems
-            continue
-        helpline = Helpline(portal=portal, position=i, **item)
-        try:
-            helpline.full_clean(exclude=["portal"])
-        except ValidationError as exc:
-            problems += _messages(f"{where}.", exc)
-        helplines.append(helpline)
+    partners, partner_problems = _children(portal, "partners", data, PartnerOrganisation, PARTNER_FIELDS)
+    helplines, helpline_problems = _children(portal, "helplines", data, Helpline, HELPLINE_FIELDS)
+    problems += partner_problems + helpline_problems
 
     if problems:
         raise PortalFileError(problems)

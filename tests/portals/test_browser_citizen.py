@@ -124,7 +124,7 @@ def test_on_a_phone_the_code_keeps_its_groups_whole_and_the_copy_button_copies_i
     assert len(lines) <= 3
     code = page.locator("#reference").inner_text()
     page.get_by_role("button", name="Copy the code").click()
-    page.wait_for_function("document.querySelector('[data-copy-status]').textContent !== ''")
+    page.wait_for_function("() => document.querySelector('[data-copy-status]').textContent !== ''")
     assert page.evaluate("navigator.clipboard.readText()") == code
     assert "Copied" in page.locator("[data-copy-status]").inner_text()
     context.close()
