@@ -422,6 +422,17 @@ CELERY_BEAT_SCHEDULE["hashes-merge-index"] = {"task": "hashes.merge_index", "sch
 # Exchange credentials in python-threatexchange's own formats; empty means the exchange is not fetched.
 REPORTAL_NCMEC_CREDENTIALS = env_str("REPORTAL_NCMEC_CREDENTIALS", "")  # "user,password"
 REPORTAL_NCMEC_ENVIRONMENT = env_str("REPORTAL_NCMEC_ENVIRONMENT", "https://report.cybertip.org/hashsharing")
+# NCMEC CyberTipline reporting (ISPWS): off until an environment and credentials are set.
+REPORTAL_CYBERTIPLINE_ENVIRONMENT = env_str("REPORTAL_CYBERTIPLINE_ENVIRONMENT", "")  # "", "test" or "production"
+if REPORTAL_CYBERTIPLINE_ENVIRONMENT not in ("", "test", "production"):
+    raise ImproperlyConfigured("REPORTAL_CYBERTIPLINE_ENVIRONMENT must be empty (off), test or production.")
+REPORTAL_CYBERTIPLINE_TEST_URL = env_str("REPORTAL_CYBERTIPLINE_TEST_URL", "https://exttest.cybertip.org/ispws")
+REPORTAL_CYBERTIPLINE_PRODUCTION_URL = env_str(
+    "REPORTAL_CYBERTIPLINE_PRODUCTION_URL", "https://report.cybertip.org/ispws"
+)
+REPORTAL_CYBERTIPLINE_USERNAME = env_str("REPORTAL_CYBERTIPLINE_USERNAME", "")
+REPORTAL_CYBERTIPLINE_PASSWORD = env_str("REPORTAL_CYBERTIPLINE_PASSWORD", "")
+REPORTAL_CYBERTIPLINE_TIMEOUT = env_float("REPORTAL_CYBERTIPLINE_TIMEOUT", 60.0)
 REPORTAL_STOPNCII_KEYS = env_str("REPORTAL_STOPNCII_KEYS", "")  # "fetch_key,subscription_key[,base_url]"
 REPORTAL_THREATEXCHANGE_TOKEN = env_str("REPORTAL_THREATEXCHANGE_TOKEN", "")  # "app_id|secret"
 REPORTAL_THREATEXCHANGE_PRIVACY_GROUP = env_int("REPORTAL_THREATEXCHANGE_PRIVACY_GROUP", 0)
