@@ -506,3 +506,33 @@ if REPORTAL_STATS_MIN_COUNT < 1:
     raise ImproperlyConfigured("REPORTAL_STATS_MIN_COUNT must be 1 or more (10 is the default).")
 # Brings the figures up to date with whatever changed lately, should an update's own message be lost.
 CELERY_BEAT_SCHEDULE["stats-sweep-recent"] = {"task": "stats.sweep_recent", "schedule": 300.0}
+
+# --- ICCAM exchange with INHOPE hotlines (reportal.iccam) -------------------------------------------------------
+# Off until REPORTAL_ICCAM_URL is set (https://api.iccam.net/ in production; INHOPE's demo host for testing).
+REPORTAL_ICCAM_URL = env_str("REPORTAL_ICCAM_URL", "")
+REPORTAL_ICCAM_USERNAME = env_str("REPORTAL_ICCAM_USERNAME", "")
+REPORTAL_ICCAM_PASSWORD = env_str("REPORTAL_ICCAM_PASSWORD", "")
+# Mutual TLS: the client certificate INHOPE issued (PEM; with its key unless the key is a file of its own), and
+# the CAs that sign ICCAM's server certificate (empty: the system's).
+REPORTAL_ICCAM_CLIENT_CERT = env_str("REPORTAL_ICCAM_CLIENT_CERT", "")
+REPORTAL_ICCAM_CLIENT_KEY = env_str("REPORTAL_ICCAM_CLIENT_KEY", "")
+REPORTAL_ICCAM_CA_BUNDLE = env_str("REPORTAL_ICCAM_CA_BUNDLE", "")
+REPORTAL_ICCAM_TIMEOUT = env_float("REPORTAL_ICCAM_TIMEOUT", 20.0)
+# Our hotline's country on ICCAM (ISO 3166 alpha-2): content assigned to it is imported, other countries get exports.
+REPORTAL_ICCAM_COUNTRY = env_str("REPORTAL_ICCAM_COUNTRY", "")
+# The portal (slug) whose queue takes imported content; empty: the active portal of REPORTAL_ICCAM_COUNTRY.
+REPORTAL_ICCAM_PORTAL = env_str("REPORTAL_ICCAM_PORTAL", "")
+# The analyst name ICCAM shows on our reports, assessments and actions (empty: the account's user name).
+REPORTAL_ICCAM_ANALYST = env_str("REPORTAL_ICCAM_ANALYST", "")
+# Our hotline reference on ICCAM is "<prefix>-<item id>".
+REPORTAL_ICCAM_REFERENCE_PREFIX = env_str("REPORTAL_ICCAM_REFERENCE_PREFIX", "reportal")
+REPORTAL_ICCAM_POLL_SECONDS = env_float("REPORTAL_ICCAM_POLL_SECONDS", 900.0)
+if REPORTAL_ICCAM_URL:
+    if not (REPORTAL_ICCAM_USERNAME and REPORTAL_ICCAM_CLIENT_CERT and len(REPORTAL_ICCAM_COUNTRY) == 2):
+        raise ImproperlyConfigured(
+            "REPORTAL_ICCAM_URL is set: set REPORTAL_ICCAM_USERNAME, REPORTAL_ICCAM_PASSWORD, "
+            "REPORTAL_ICCAM_CLIENT_CERT and REPORTAL_ICCAM_COUNTRY (a two-letter code) too."
+        )
+    CELERY_BEAT_SCHEDULE["iccam-import"] = {"task": "iccam.import_new", "schedule": REPORTAL_ICCAM_POLL_SECONDS}
+    CELERY_BEAT_SCHEDULE["iccam-sync-actions"] = {"task": "iccam.sync_actions", "schedule": REPORTAL_ICCAM_POLL_SECONDS}
+    CELERY_BEAT_SCHEDULE["iccam-lookups"] = {"task": "iccam.refresh_lookups", "schedule": 86400.0}
