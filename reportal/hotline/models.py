@@ -219,7 +219,7 @@ class MediaItem(models.Model):
     sha256 = models.CharField(max_length=64)
     pdq = models.CharField(max_length=64, blank=True)
     pdq_quality = models.PositiveSmallIntegerField(null=True, blank=True)
-    # ThreatExchange vPDQ frames ({"pdq", "quality", "timestamp"} each) once the video is hashed; None until then.
+    # vPDQ frames as threatexchange writes them ("<pdq hex>,<quality>,<timestamp>") once hashed; None until then.
     vpdq = models.JSONField(null=True, blank=True)
     duration_s = models.FloatField(null=True, blank=True)
     # The bank had it when it was found: its classification there ("" when the bank gave none).

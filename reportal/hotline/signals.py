@@ -13,6 +13,7 @@ from reportal.hotline import evidence
 from reportal.hotline.feedback import wants_feedback
 from reportal.pipeline import services as pipeline
 from reportal.reports.services import ItemEvent
+from reportal.reports.signals import report_followup
 
 
 @receiver(post_save, sender=ItemEvent, dispatch_uid="hotline-reporter-feedback")
@@ -26,3 +27,13 @@ def queue_reporter_feedback(sender: type[ItemEvent], instance: ItemEvent, create
 def evidence_for_police(sender: Any, item: Any, **kwargs: Any) -> list[KeptEvidence]:
     """A police referral package (actions) asks for the evidence kept of `item`: what has not expired, decrypted."""
     return evidence.kept(item)
+
+
+def request_media_collection(sender: Any, report_id: int, item_ids: list[int], **kwargs: Any) -> None:
+    """A reported page's media are fetched and hashed by a worker (hand-off item.queued), never in a request: each
+    new report of an address fetches again (the page may have changed; recording is idempotent)."""
+    for item_id in item_ids:
+        pipeline.record("item.queued", item_id, key=f"report:{report_id}:item:{item_id}")
+
+
+report_followup.connect(request_media_collection, dispatch_uid="hotline-collect-page-media")

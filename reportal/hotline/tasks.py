@@ -8,7 +8,8 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
-from reportal.hotline import evidence, feedback, preview
+from reportal.hotline import evidence, feedback, mediacollect, preview
+from reportal.hotline.auditing import audit
 from reportal.pipeline.services import Work, actor, receiver
 
 
@@ -30,18 +31,31 @@ def send_outcome_feedback(work: Work) -> None:
     feedback.send_for_event(int(work.payload["event_id"]))
 
 
+@receiver("hotline.collect_page_media")
+def collect_page_media(work: Work) -> None:
+    """Hand-off item.queued -> media: fetch the item's page and its images and videos through the guarded fetcher
+    (in memory, in the worker, capped by the REPORTAL_MEDIA_* settings), hash them and record them as media items
+    for the analyst to grade. Idempotent on (item, SHA-256); an unreachable page is tried again later."""
+    from reportal.reports.services import get_item
+
+    item = get_item(work.subject_id)
+    if item is None or item.status == "not_actionable":
+        return
+    ids = mediacollect.collect_item_media(item)
+    audit(None, "item.media_collected", item, media=len(ids))
+
+
 @receiver("hotline.bank_confirmed_images")
 def bank_confirmed_images(work: Work) -> None:
-    """Hand-off item.confirmed -> hashes: fetch the page's images through the guarded fetcher (in memory, in the
-    worker) and bank their hashes. An image already in the bank is not added again."""
-    from reportal.hashes import services as hashes
-
+    """Hand-off item.confirmed -> hashes: bank the media the analyst graded, each with its own grade, when their
+    PDQ quality reaches REPORTAL_MEDIA_BANK_MIN_QUALITY. Ungraded, not-illegal, low-quality and already known
+    media never enter the bank. A medium already in the bank is not added again."""
     item = _confirmed_item(work)
     if item is None:
         return
-    images = _images(item)
-    if images:
-        hashes.add_confirmed_images(item, images, analyst=actor(work), classification=work.payload.get("category", ""))
+    added = mediacollect.bank_graded_media(item, analyst=actor(work))
+    if added:
+        audit(actor(work), "item.media_banked", item, media=added)
 
 
 @receiver("hotline.store_confirmed_evidence")

@@ -54,10 +54,12 @@ ROUTES: tuple[Route, ...] = (
     #     from stage    event              to stage    task                                what the receiver does
     Route("intake",     "report.accepted", "queue",    "reports.process_pending",          "follow-up of new items",
           outbox="reports.Report.followup_done_at", sweep="reports.flush_outbox"),
+    Route("intake",     "item.queued",     "media",    "hotline.collect_page_media",       "fetch, hash page media"),
     Route("assessment", "item.confirmed",  "lists",    "lists.enter_confirmed",            "URL list entry"),
     Route("assessment", "item.confirmed",  "actions",  "actions.act_on_confirmed",         "trace; notice/referral"),
     Route("assessment", "item.confirmed",  "hashes",   "hotline.bank_confirmed_images",    "fetch images, bank hashes"),
     Route("assessment", "item.confirmed",  "evidence", "hotline.store_confirmed_evidence", "keep images, encrypted"),
+    Route("assessment", "item.confirmed",  "crawler",  "crawler.seed_from_confirmed",      "crawl the site (rule)"),
     Route("actions",    "item.route_iccam", "iccam",   "iccam.export_item",               "export to hosting hotline"),
     Route("actions",    "item.route_ncmec", "ncmec",   "ncmec.report_item",               "CyberTipline report"),
     Route("any stage",  "item.outcome",    "feedback", "hotline.send_outcome_feedback",    "e-mail the reporters"),

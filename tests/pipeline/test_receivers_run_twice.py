@@ -11,6 +11,7 @@ from reportal import crypto
 from reportal.actions.models import Monitor, Notice
 from reportal.celery import app
 from reportal.hashes.models import BankContent
+from reportal.hotline import media, mediacollect
 from reportal.hotline.assessment import Decision, assess_item
 from reportal.hotline.claims import claim_item
 from reportal.hotline.models import Evidence, ReporterFeedback
@@ -60,6 +61,9 @@ def test_each_hand_off_run_twice_changes_nothing(
     item = report_item(f"{base}/gallery", email_encrypted=crypto.encrypt("reporter@example.test"))
     analyst = get_user_model().objects.create_user("twice-analyst")
     claim_item(item, analyst)
+    # Only media the analyst graded enter the bank: the page's one image is collected and graded first.
+    [medium] = mediacollect.collect_item_media(item)
+    media.grade_media(item.pk, [medium], {"legal_assessment": "baseline"}, analyst)
     with django_capture_on_commit_callbacks(execute=True):
         assess_item(item, analyst, Decision("actionable", classification={"legal_assessment": "baseline"}))
 

@@ -1,0 +1,216 @@
+"""One worker's turn on a crawl: hold a politeness slot of the site, claim pages one by one, fetch each through the
+guarded fetcher, follow its links within the crawl's limits, fetch and hash its media in memory and match them
+against the banks as they arrive. Pages and media live in memory only; what is kept is addresses and hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import Enum
+from typing import Any
+
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+
+from reportal.crawler import frontier, results
+from reportal.crawler.models import Crawl, CrawlMedia, CrawlPage, CrawlState, Lead, PageState
+from reportal.crawler.pages import host_of, on_site, read_page, url_hash
+from reportal.hashes import services as hashes
+from reportal.net.fetch import FetchError, FetchResult, fetch
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = "reportal/0.1 (hotline proactive search)"
+PAGE_TYPES = ("text/html", "application/xhtml+xml")
+PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
+
+
+class SliceEnd(Enum):
+    MORE = "more"  # the slice's time ran out with pages left: send the next slice
+    IDLE = "idle"  # nothing claimable now (others hold the rest), or no slot of the site free
+    DONE = "done"  # the crawl finished or was stopped
+
+
+@dataclass
+class PageFigures:
+    fetched: int = 0
+    failed: int = 0
+    media_hashed: int = 0
+    media_matched: int = 0
+    errors: int = 0
+    bytes: int = 0
+    leads: int = 0
+    with_matches: int = 0
+
+
+def run_slice(crawl_id: int, *, seconds: float | None = None) -> SliceEnd:
+    """Work the crawl for up to `seconds` (REPORTAL_CRAWL_SLICE_SECONDS) holding one politeness slot of its site."""
+    crawl = Crawl.objects.filter(pk=crawl_id).first()
+    if crawl is None or crawl.state != CrawlState.RUNNING:
+        return SliceEnd.DONE
+    holder = frontier.new_token()
+    slot = frontier.acquire_lease(crawl.site, holder)
+    if slot is None:
+        return SliceEnd.IDLE
+    deadline = time.monotonic() + float(seconds if seconds is not None else settings.REPORTAL_CRAWL_SLICE_SECONDS)
+    delay = float(settings.REPORTAL_CRAWL_DELAY_SECONDS)
+    try:
+        while True:
+            state = Crawl.objects.filter(pk=crawl_id).values_list("state", flat=True).first()
+            if state != CrawlState.RUNNING:
+                return SliceEnd.DONE
+            if time.monotonic() >= deadline:
+                return SliceEnd.MORE
+            page = frontier.claim_page(crawl, holder)
+            if page is None:
+                any_open, _claimable = frontier.work_left(crawl)
+                if not any_open:
+                    frontier.mark_finished(crawl)
+                    return SliceEnd.DONE
+                return SliceEnd.IDLE
+            crawl_page(crawl, page, holder)
+            if not frontier.renew_lease(crawl.site, slot, holder):
+                return SliceEnd.MORE  # our lease expired (a very long page): take a fresh one next time
+            if delay > 0:
+                time.sleep(delay)
+    finally:
+        frontier.release_lease(crawl.site, slot, holder)
+
+
+def _fetch(url: str, *, max_bytes: int, accept: str) -> FetchResult:
+    return fetch(url, max_bytes=max_bytes, headers={"User-Agent": USER_AGENT, "Accept": accept})
+
+
+def crawl_page(crawl: Crawl, page: CrawlPage, token: str) -> None:
+    """Fetch one claimed page and do everything it leads to; the page is marked done or failed at the end."""
+    figures = PageFigures()
+    try:
+        result = _fetch(page.url, max_bytes=settings.REPORTAL_CRAWL_PAGE_MAX_BYTES, accept=PAGE_ACCEPT)
+    except FetchError as exc:
+        figures.failed = 1
+        _count(crawl, figures)
+        frontier.finish_page(page, token, state=PageState.FAILED, error=f"{exc.reason}: {exc}")
+        return
+    figures.fetched = 1
+    figures.bytes = len(result.body)
+    error = ""
+    if result.status >= 400:
+        error = f"HTTP {result.status}"
+    elif not on_site(result.final_url, crawl.site, crawl.scope) and not crawl.follow_other_sites:
+        # A redirect off the site: the target is a lead, not a page of this crawl.
+        figures.leads += _add_leads(crawl, page.url, [result.final_url])
+    elif result.content_type in PAGE_TYPES:
+        _follow(crawl, page, result, figures)
+    frontier.finish_page(page, token, state=PageState.DONE, status_code=result.status, error=error)
+    _count(crawl, figures)
+
+
+def _follow(crawl: Crawl, page: CrawlPage, result: FetchResult, figures: PageFigures) -> None:
+    content = read_page(result.text(), result.final_url)
+    inside = [u for u in content.links if on_site(u, crawl.site, crawl.scope)]
+    outside = [u for u in content.links if not on_site(u, crawl.site, crawl.scope)]
+    if page.depth < crawl.max_depth:
+        follow = inside + (outside if crawl.follow_other_sites else [])
+        frontier.add_pages(crawl, [(u, page.depth + 1) for u in follow])
+    if outside:
+        figures.leads += _add_leads(crawl, page.url, outside)
+    limit = int(settings.REPORTAL_CRAWL_MEDIA_PER_PAGE)
+    media = [(u, "image") for u in content.images] + [(u, "video") for u in content.videos]
+    seen = _media_of_page(crawl, media[:limit], figures)
+    known = [m for m in seen if m.known]
+    if known:
+        figures.with_matches = 1
+        unknown = [m for m in seen if not m.known and m.sha256]
+        results.record_finding(crawl, result.final_url, known, unknown)
+
+
+def _add_leads(crawl: Crawl, from_page: str, urls: list[str]) -> int:
+    rows = {
+        url_hash(u): Lead(crawl=crawl, url=u, url_hash=url_hash(u), host=host_of(u), from_page=from_page) for u in urls
+    }
+    existing = set(Lead.objects.filter(crawl=crawl, url_hash__in=list(rows)).values_list("url_hash", flat=True))
+    new = [row for key, row in rows.items() if key not in existing]
+    Lead.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def _media_of_page(crawl: Crawl, media: list[tuple[str, str]], figures: PageFigures) -> list[CrawlMedia]:
+    """The page's media, each fetched and hashed once per crawl (a medium seen on an earlier page is reused)."""
+    by_hash = {url_hash(u): (u, kind) for u, kind in media}
+    rows = {m.url_hash: m for m in CrawlMedia.objects.filter(crawl=crawl, url_hash__in=list(by_hash))}
+    new: list[CrawlMedia] = []
+    for key, (url, kind) in by_hash.items():
+        if key in rows:
+            continue
+        row = _hash_medium(crawl, url, key, kind, figures)
+        rows[key] = row
+        new.append(row)
+    CrawlMedia.objects.bulk_create(new, ignore_conflicts=True)
+    return [rows[key] for key in by_hash]
+
+
+def _hash_medium(crawl: Crawl, url: str, key: str, kind: str, figures: PageFigures) -> CrawlMedia:
+    row = CrawlMedia(crawl=crawl, url=url, url_hash=key, kind=kind)
+    try:
+        result = _fetch(url, max_bytes=settings.REPORTAL_CRAWL_MEDIA_MAX_BYTES, accept="image/*,video/*;q=0.9")
+    except FetchError as exc:
+        figures.errors += 1
+        row.error = f"{exc.reason}: {exc}"[:300]
+        return row
+    figures.bytes += len(result.body)
+    row.content_type = result.content_type[:100]
+    row.size_bytes = len(result.body)
+    if result.status >= 400 or not result.content_type.startswith(("image/", "video/")):
+        row.error = f"HTTP {result.status} {result.content_type}"[:300]
+        return row
+    row.kind = "video" if result.content_type.startswith("video/") else "image"
+    try:
+        matches = _hash_and_match(row, result.body)
+    except Exception as exc:  # noqa: BLE001 - one bad medium (a hostile file) must not stop the crawl
+        figures.errors += 1
+        row.error = f"{type(exc).__name__}: {exc}"[:300]
+        return row
+    figures.media_hashed += 1
+    if matches:
+        figures.media_matched += 1
+        row.known, row.known_grade = True, (matches[0].classification or "")[:200]
+    return row
+
+
+def _hash_and_match(row: CrawlMedia, data: bytes) -> list[Any]:
+    """Fill the row's hashes from the bytes (held in memory only) and return the bank matches, nearest first."""
+    if row.kind == "video":
+        # Video: MD5 and SHA-256 now; vPDQ joins here once the hashes stage exports hash_video.
+        row.md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        row.sha256 = hashlib.sha256(data).hexdigest()
+        return list(hashes.lookup_bytes(data))
+    image = hashes.hash_bytes(data, mode="fast")
+    row.md5, row.sha256 = image.md5, image.sha256
+    row.pdq, row.pdq_quality = image.pdq, image.pdq_quality
+    row.width, row.height = image.width, image.height
+    return list(hashes.lookup_hashes(image))
+
+
+def _count(crawl: Crawl, f: PageFigures) -> None:
+    Crawl.objects.filter(pk=crawl.pk).update(
+        pages_fetched=F("pages_fetched") + f.fetched,
+        pages_failed=F("pages_failed") + f.failed,
+        media_hashed=F("media_hashed") + f.media_hashed,
+        media_matched=F("media_matched") + f.media_matched,
+        pages_with_matches=F("pages_with_matches") + f.with_matches,
+        errors=F("errors") + f.errors + f.failed,
+        bytes_fetched=F("bytes_fetched") + f.bytes,
+        leads=F("leads") + f.leads,
+        last_activity_at=timezone.now(),
+    )
+
+
+def idle_crawls(older_than: timedelta) -> list[int]:
+    """Running crawls no worker has touched for a while (a killed worker, a lost message): to be sent again."""
+    since = timezone.now() - older_than
+    stale = Crawl.objects.filter(state=CrawlState.RUNNING).exclude(last_activity_at__gte=since)
+    return list(stale.values_list("pk", flat=True))
