@@ -251,6 +251,11 @@ def can_export_police_package(user: Viewer) -> bool:
     return staff_role(user) in POLICE_PACKAGE_ROLES
 
 
+def can_run_crawls(user: Viewer) -> bool:
+    """Proactive search: the hotline's own people start, follow and stop crawls; partner viewers do not."""
+    return staff_role(user) in HOTLINE_ROLES
+
+
 def can_view_stats(user: Viewer) -> bool:
     """The statistics pages, exports and API: every staff role; a partner viewer sees only their portals' figures."""
     return staff_role(user) in STAFF_ROLES
