@@ -1,13 +1,38 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from reportal.actions.models import Monitor, Notice, Removal, RoutingRule
 
 
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(admin.ModelAdmin):
-    list_display = ("country_code", "action", "language", "partner_name", "police_name", "active")
+    """Rules are tried by priority; the page lists them in that order with their conditions side by side."""
+
+    list_display = (
+        "priority",
+        "id",
+        "name",
+        "hosting_countries",
+        "content_class",
+        "portal_country",
+        "action",
+        "active",
+    )
+    list_display_links = ("id", "name")
+    list_editable = ("priority", "active")
     list_filter = ("action", "active")
-    search_fields = ("country_code", "partner_name", "police_name")
+    search_fields = ("name", "hosting_countries", "content_class", "partner_name", "police_name")
+    fieldsets = (
+        (None, {"fields": ("name", "priority", "action", "active")}),
+        (
+            _("Conditions (all must hold; empty means any)"),
+            {"fields": ("hosting_countries", "content_class", "portal_country")},
+        ),
+        (_("Notices to hosts"), {"fields": ("language",)}),
+        (_("Partner hotline"), {"fields": ("partner_name", "partner_email", "partner_language", "partner_format")}),
+        (_("Police"), {"fields": ("police_name", "police_email")}),
+        (None, {"fields": ("notes",)}),
+    )
 
 
 @admin.register(Notice)

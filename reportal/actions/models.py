@@ -11,9 +11,12 @@ from reportal.tracing.models import Trace
 
 
 class RouteAction(models.TextChoices):
+    ICCAM = "iccam", _("Refer to the hosting country's hotline through ICCAM")
+    NCMEC = "ncmec", _("Report to NCMEC's CyberTipline")
     PARTNER = "partner", _("Refer to the partner hotline of the hosting country")
     HOST_AND_POLICE = "host_and_police", _("Notice to the host and referral to the police")
     HOST = "host", _("Notice to the host")
+    POLICE = "police", _("Referral to the police")
 
 
 class ReferralFormat(models.TextChoices):
@@ -22,10 +25,23 @@ class ReferralFormat(models.TextChoices):
 
 
 class RoutingRule(models.Model):
-    """What to do when an address is hosted in a country. The rule with an empty country is the fallback."""
+    """Where a confirmed address goes. Rules are tried in order (lowest first); the first whose conditions all hold
+    and whose route is configured decides. A rule without conditions matches everything: the fallback."""
 
-    country_code = models.CharField(
-        max_length=2, blank=True, unique=True, help_text=_("ISO 3166-1 alpha-2 code; empty for the fallback rule.")
+    name = models.CharField(max_length=120, blank=True, help_text=_("Shown with every decision the rule makes."))
+    priority = models.PositiveIntegerField(default=100, help_text=_("Rules are tried from the lowest number up."))
+    hosting_countries = models.CharField(
+        max_length=800,
+        blank=True,
+        help_text=_("ISO 3166-1 alpha-2 codes of hosting countries, separated by spaces or commas; empty: any."),
+    )
+    content_class = models.CharField(
+        max_length=82,
+        blank=True,
+        help_text=_("A classification as scheme:option (for example legal_assessment:baseline); empty: any."),
+    )
+    portal_country = models.CharField(
+        max_length=2, blank=True, help_text=_("Only reports made on this country's portal; empty: any.")
     )
     action = models.CharField(max_length=16, choices=RouteAction.choices)
     language = models.CharField(max_length=10, default="en", help_text=_("Language of notices to hosts there."))
@@ -39,10 +55,40 @@ class RoutingRule(models.Model):
     active = models.BooleanField(default=True)
 
     class Meta:
-        ordering = ["country_code"]
+        ordering = ["priority", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.country_code or '*'}: {self.get_action_display()}"
+        return f"{self.pk}: {self.name or self.hosting_countries or '*'} ({self.get_action_display()})"
+
+    @property
+    def countries(self) -> list[str]:
+        return [c.upper() for c in self.hosting_countries.replace(",", " ").split() if c]
+
+    @property
+    def is_fallback(self) -> bool:
+        return not (self.countries or self.content_class or self.portal_country)
+
+
+class RouteDecision(models.Model):
+    """Which route a confirmed address took and why: the rule, the facts it matched, the rules passed over."""
+
+    item = models.ForeignKey(ReportedUrl, on_delete=models.CASCADE, related_name="route_decisions")
+    decided_at = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=16, choices=RouteAction.choices)
+    rule = models.ForeignKey(RoutingRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    rule_name = models.CharField(max_length=120, blank=True, help_text=_("The rule's name when it decided."))
+    rule_number = models.PositiveIntegerField(null=True, blank=True)
+    basis = models.CharField(max_length=16, help_text=_("rule, fallback, own_country or none."))
+    hosting_country = models.CharField(max_length=2, blank=True)
+    portal_country = models.CharField(max_length=2, blank=True)
+    matched = models.JSONField(default=list, blank=True, help_text=_("The conditions that held."))
+    skipped = models.JSONField(default=list, blank=True, help_text=_("Earlier rules whose route is not configured."))
+
+    class Meta:
+        ordering = ["decided_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.action} (rule {self.rule_number})"
 
 
 class NoticeKind(models.TextChoices):

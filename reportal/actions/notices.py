@@ -121,10 +121,29 @@ def route_of(trace: Trace | None) -> routing.Route:
     return routing.route_for_country(trace.hosting_country if trace is not None else "")
 
 
-def open_case(item: Any, trace: Trace | None, *, reason: str = "action") -> list[Notice]:
-    """The first notices for an actionable address, as its hosting country's route says."""
-    route = route_of(trace)
+NETWORK_EVENTS: dict[str, str] = {RouteAction.ICCAM: "item.route_iccam", RouteAction.NCMEC: "item.route_ncmec"}
+
+
+def open_case(
+    item: Any, trace: Trace | None, *, reason: str = "action", baseline: dict[str, Any] | None = None
+) -> list[Notice]:
+    """The first notices for an actionable address, as the routing rules decide (the decision is kept with its
+    reason). ICCAM and NCMEC routes are hand-offs to their stage (pipeline), recorded in the caller's transaction."""
+    from reportal.pipeline import services as pipeline
+
+    choice = routing.decide_for_item(item, trace.hosting_country if trace is not None else "")
+    decision = routing.record_decision(item, choice)
+    route = choice.route
     notices = []
+    if route.action in NETWORK_EVENTS:
+        if reason == "reappeared":  # the network's removal did not hold: tell the host directly this time
+            return [_create(item, trace, route, _host_kind(trace), level=0, reason=reason)]
+        # Keyed by item: a later decision about the same item hands nothing off twice.
+        payload = {"decision_id": decision.pk, **_network_facts(item, trace, baseline or {})}
+        pipeline.record(NETWORK_EVENTS[route.action], item.pk, key=item.pk, payload=payload)
+        return []
+    if route.action == RouteAction.POLICE:
+        return [_create(item, trace, route, NoticeKind.POLICE_REFERRAL, level=0, reason=reason)]
     # Behind a CDN the edge's country says nothing about the host: the CDN is told, and asked for the origin.
     if route.action == RouteAction.PARTNER and not (trace is not None and trace.cdn):
         notices.append(_create(item, trace, route, NoticeKind.PARTNER_REFERRAL, level=0, reason=reason))
@@ -135,9 +154,44 @@ def open_case(item: Any, trace: Trace | None, *, reason: str = "action") -> list
     return notices
 
 
+def _network_facts(item: Any, trace: Trace | None, baseline: dict[str, Any]) -> dict[str, Any]:
+    """What the receiving network stage needs about the address, so it need not reach into this stage: where it is
+    hosted, when it was reported and confirmed, and the confirmed files (addresses and hashes, never the files)."""
+    confirmed = casefile.confirmed_at(item)
+    media = [
+        {"url": m["url"], "sha256": m.get("sha256", ""), "content_type": m.get("content_type", "")}
+        for m in baseline.get("media", [])
+        if m.get("url")
+    ]
+    if str(baseline.get("content_type", "")).split("/")[0] in ("image", "video"):  # the address is the file itself
+        media.insert(
+            0,
+            {
+                "url": item.canonical_url,
+                "sha256": baseline.get("body_sha256", ""),
+                "content_type": baseline["content_type"],
+            },
+        )
+    return {
+        "url": item.canonical_url,
+        "reference": casefile.reference_of(item),
+        "hosting_country": trace.hosting_country if trace is not None else "",
+        "ips": [ip["ip"] for ip in (trace.ips if trace is not None else [])],
+        "network": trace.hosting_network if trace is not None else "",
+        "reported_at": item.first_reported_at.isoformat() if item.first_reported_at else "",
+        "confirmed_at": confirmed.isoformat() if confirmed else "",
+        "media": media[:12],
+    }
+
+
 def escalate(item: Any, trace: Trace | None, level: int) -> list[Notice]:
-    """Level 1: a second notice to whoever was told first. Level 2: the partner hotline, else the police."""
+    """Level 1: a second notice to whoever was told first. Level 2: the partner hotline, else the police.
+    After a hand-off to ICCAM or NCMEC, level 1 is a first notice to the host and level 2 the police."""
     route = route_of(trace)
+    decision = routing.latest_decision(item)
+    if decision is not None and decision.action in NETWORK_EVENTS:
+        kind = _host_kind(trace) if level == 1 else NoticeKind.POLICE_REFERRAL
+        return [_create(item, trace, route, kind, level=level, reason="escalation")] if level in (1, 2) else []
     partner_first = route.action == RouteAction.PARTNER and not (trace is not None and trace.cdn)
     if level == 1:
         kind = NoticeKind.PARTNER_REFERRAL if partner_first else NoticeKind.REMINDER

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +19,8 @@ __all__ = [
     "case_of",
     "items_with_notices_sent_since",
     "on_actionable",
+    "provide_classifications",
+    "provide_route",
     "takedowns",
     "time_to_removal",
     "time_to_removal_stats",
@@ -33,6 +35,20 @@ def case_of(item: Any) -> dict[str, Any]:
     from reportal.actions.casefile import case_record
 
     return case_record(item)
+
+
+def provide_classifications(reader: Callable[[int], dict[str, Any]]) -> None:
+    """The hotline hands over how to read an item's classification (routing rules by content class)."""
+    from reportal.actions import routing
+
+    routing.CLASSIFICATIONS[0] = reader
+
+
+def provide_route(action: str, available: Callable[[str], bool]) -> None:
+    """A network client (ICCAM, NCMEC) hands over whether its route can be taken for a hosting country."""
+    from reportal.actions import routing
+
+    routing.ROUTE_CHECKS[action] = available
 
 
 def on_actionable(item: Any, actor: Any | None = None) -> None:
@@ -94,7 +110,7 @@ def act_on_item(item_id: int) -> list[int]:
         item = reports.lock_item(item_id)
         if item.status != ItemStatus.ACTIONABLE:
             return []
-        created = notices.open_case(item, trace)
+        created = notices.open_case(item, trace, baseline=baseline if baseline.get("status") == 200 else {})
         monitoring.start(item, baseline=baseline if baseline.get("status") == 200 else {})
         change_status(item, ItemStatus.ACTION_TAKEN, reason="notice and referral prepared")
     return [n.pk for n in created]
@@ -185,10 +201,22 @@ class CheckState:
 
 
 @dataclass(frozen=True)
+class RouteState:
+    """Which route the address took and why, as the routing rules decided when it was confirmed."""
+
+    action: str
+    label: str
+    reason: str
+    passed_over: list[str]
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
 class CaseState:
     """Notices and referrals with their delivery state, and the monitoring of the address with its checks."""
 
     notices: list[NoticeState]
+    route: RouteState | None = None
     monitor_state: str = ""
     monitor_state_label: str = ""
     next_check_at: datetime | None = None
@@ -229,9 +257,10 @@ def case_state(item: Any, *, max_checks: int = 50) -> CaseState:
         )
         for n in Notice.objects.filter(item=item).order_by("created_at", "pk")
     ]
+    route = _route_state(item)
     monitor = Monitor.objects.filter(item=item).first()
     if monitor is None:
-        return CaseState(notices=notices)
+        return CaseState(notices=notices, route=route)
     recent = MonitorCheck.objects.filter(monitor=monitor).order_by("-at", "-pk")[:max_checks]
     checks = [
         CheckState(
@@ -245,11 +274,28 @@ def case_state(item: Any, *, max_checks: int = 50) -> CaseState:
     ]
     return CaseState(
         notices=notices,
+        route=route,
         monitor_state=monitor.state,
         monitor_state_label=monitor.get_state_display(),
         next_check_at=monitor.next_check_at,
         removed_at=monitor.removed_at,
         checks=checks,
+    )
+
+
+def _route_state(item: Any) -> RouteState | None:
+    from reportal.actions import routing
+
+    decision = routing.latest_decision(item)
+    if decision is None:
+        return None
+    reason, passed_over = routing.explain(decision)
+    return RouteState(
+        action=decision.action,
+        label=routing.route_label(decision.action),
+        reason=reason,
+        passed_over=passed_over,
+        decided_at=decision.decided_at,
     )
 
 

@@ -47,6 +47,12 @@ def decisions(item_ids: Iterable[int]) -> dict[int, Decision]:
     return found
 
 
+def classification_of(item_id: int) -> dict[str, Any]:
+    """The standing classification of an item ({} when never confirmed), for the routing rules."""
+    decision = decisions([item_id]).get(item_id)
+    return dict(decision.classification) if decision is not None else {}
+
+
 def option_labels() -> dict[str, dict[str, str]]:
     """{scheme key: {option key: translated label}} of the classification schemes, inactive options included (old
     decisions still name them), for pages that show classifications (statistics)."""

@@ -112,6 +112,7 @@ def _case_context(
 ) -> dict[str, Any]:
     """Where the address is hosted and what was done about it, from the tracing and actions stages."""
     from reportal.actions import services as actions
+    from reportal.ncmec import services as ncmec
     from reportal.tracing import services as tracing
 
     case = actions.case_state(item)
@@ -119,6 +120,7 @@ def _case_context(
     return {
         "trace": tracing.latest_trace(item),
         "case": case,
+        "cybertipline": ncmec.report_state(item.pk),
         "contact_form": (contact_form or AbuseContactForm()) if can_act and case.needs_contact else None,
     }
 

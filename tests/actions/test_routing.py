@@ -1,4 +1,4 @@
-"""Routing by hosting country: the shipped sample table, portal countries, the fallback."""
+"""Routing by hosting country alone: the shipped sample table, portal countries, the fallback (ICCAM and NCMEC off)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_sample_table_is_loaded_by_migration():
     assert RoutingRule.objects.count() == len(sample_rules())
-    assert RoutingRule.objects.filter(country_code="").exists()  # a fallback always exists
+    assert RoutingRule.objects.filter(hosting_countries="", content_class="", portal_country="").exists()  # a fallback
 
 
 def test_own_country_notice_to_host_and_police_in_its_language():
@@ -45,10 +45,10 @@ def test_unknown_or_untraced_country_takes_the_fallback():
 
 
 def test_a_partner_without_an_address_falls_back_to_the_host():
-    RoutingRule.objects.filter(country_code="DE").update(partner_email="")
+    RoutingRule.objects.filter(hosting_countries="DE").update(partner_email="")
     assert route_for_country("DE").action == RouteAction.HOST
 
 
 def test_an_unknown_language_falls_back_to_english():
-    RoutingRule.objects.filter(country_code="DE").update(language="de", partner_language="de")
+    RoutingRule.objects.filter(hosting_countries="DE").update(language="de", partner_language="de")
     assert route_for_country("DE").partner_language == "en"

@@ -145,8 +145,8 @@ def test_the_page_speaks_spanish_to_a_spanish_browser(figures):
 def test_staff_send_a_stuck_notice_again_once_they_fixed_the_contact(actionable, world):
     from reportal.actions.models import DeliveryState, Notice, RoutingRule
 
-    RoutingRule.objects.filter(country_code="SV").update(police_email="")
-    RoutingRule.objects.filter(country_code="").update(police_email="")
+    RoutingRule.objects.filter(hosting_countries="SV").update(police_email="")
+    RoutingRule.objects.filter(hosting_countries="").update(police_email="")
     item = actionable("dark.test")
     stuck = Notice.objects.get(item=item, kind="police_referral")
     assert stuck.state == DeliveryState.WAITING_CONTACT
@@ -154,7 +154,7 @@ def test_staff_send_a_stuck_notice_again_once_they_fixed_the_contact(actionable,
     page = client.get("/workbench/removal/").content.decode()
     assert stuck.reference in page and "Send again now" in page
 
-    RoutingRule.objects.filter(country_code="SV").update(police_email="fixed@police-sv.example")
+    RoutingRule.objects.filter(hosting_countries="SV").update(police_email="fixed@police-sv.example")
     response = client.post(f"/workbench/removal/notice/{stuck.pk}/retry", follow=True)
     assert "was sent" in response.content.decode()
     stuck.refresh_from_db()
