@@ -32,3 +32,31 @@ def our_portal(db):
 
 
 __all__ = ["FakeIccam"]
+
+
+def decide(item, classification: dict | None = None, *, outcome: str = "actionable", reason: str = "") -> None:
+    """An analyst's standing decision on `item`, without the hand-offs an assessment records (tests that need the
+    whole way use the hotline's assessment service)."""
+    from reportal.hotline.models import Assessment
+    from reportal.reports.lifecycle import change_status
+
+    Assessment.objects.create(
+        item=item, outcome=outcome, reason=reason, classification=classification or {"legal_assessment": "baseline"}
+    )
+    change_status(item, "actionable" if outcome == "actionable" else "not_actionable", reason="assessed")
+
+
+@pytest.fixture
+def hosted(fake_world, our_portal, settings):
+    """`hosted(name, ip)`: a queue item for http://<name>:<port>/page, the name resolving to `ip` in the fake DNS
+    (127.0.0.1 SV, 127.0.0.3 DE, 127.0.0.4 NZ; see tests/fakes/fixtures.py)."""
+    from tests.fakes.items import make_item
+
+    settings.REPORTAL_ACCEPT_PRIVATE_URLS = True
+
+    def make(name: str, ip: str, path: str = "/page"):
+        base = fake_world.host(name, ip)
+        fake_world.website.set(path, "<!doctype html><html><body><h1>Page</h1></body></html>")
+        return make_item(f"{base}{path}", our_portal, via_intake=True)
+
+    return make
