@@ -18,8 +18,14 @@ MAX_BATCH = 1000
 
 
 class SignalQuery(Schema):
-    signal_type: str = Field(..., description="pdq, md5, sha1 or sha256 (HMA's video_md5 and video_sha256 too)")
-    signal: str = Field(..., description="The hash, in hexadecimal")
+    signal_type: str = Field(..., description="pdq, md5, sha1, sha256 or vpdq (HMA's video_md5 and video_sha256 too)")
+    signal: str = Field(
+        ...,
+        description=(
+            "The hash, in hexadecimal; for vpdq, threatexchange's signal string: a JSON list of "
+            '"pdq_hex,quality,timestamp" strings, one per frame'
+        ),
+    )
 
 
 class MatchRequest(Schema):
@@ -30,8 +36,14 @@ class MatchRequest(Schema):
 class BankMatch(Schema):
     bank: str
     content_id: int
-    distance: int
+    distance: int = Field(..., description="Bits for PDQ (0 for digests); for vpdq, 100 minus query_match_percent")
     classification: str
+    query_match_percent: float | None = Field(
+        None, description="vpdq only: the share of the query's frames that matched a frame of this video"
+    )
+    compared_match_percent: float | None = Field(
+        None, description="vpdq only: the share of this video's frames that matched a frame of the query"
+    )
 
 
 class SignalResult(Schema):
@@ -53,9 +65,12 @@ class ErrorOut(Schema):
     response={200: MatchResponse, 400: ErrorOut, 429: ErrorOut},
     auth=MemberKeyAuth(str(Scope.MATCH), staff=True),
     summary="Match a batch of hashes against the banks",
+    exclude_none=True,
 )
 def match_batch(request: HttpRequest, payload: MatchRequest) -> MatchResponse:
-    """Exact look-up of PDQ (within each bank's distance threshold) and cryptographic hashes.
+    """Exact look-up of PDQ (within each bank's distance threshold) and cryptographic hashes; vPDQ videos match
+    by the share of frames that match, under each bank's vPDQ settings (HMA's defaults: 31 bits, quality 50,
+    80 % of the query's frames).
 
     Disabled entries and switched-off banks never match; a hash added to a bank matches on the next call.
     """
@@ -81,7 +96,12 @@ def match_batch(request: HttpRequest, payload: MatchRequest) -> MatchResponse:
                 signal=value,
                 matches=[
                     BankMatch(
-                        bank=m.bank, content_id=m.content_id, distance=m.distance, classification=m.classification
+                        bank=m.bank,
+                        content_id=m.content_id,
+                        distance=m.distance,
+                        classification=m.classification,
+                        query_match_percent=m.query_match_percent,
+                        compared_match_percent=m.compared_match_percent,
                     )
                     for m in matches
                 ],

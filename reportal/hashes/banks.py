@@ -22,6 +22,7 @@ from reportal.hashes.signals import (
     CRYPTO_TYPES,
     MAX_PDQ_DISTANCE,
     PDQ,
+    VPDQ,
     InvalidSignal,
     parse_signal,
     validate_bank_name,
@@ -109,22 +110,61 @@ def _check_ratio(value: float) -> float:
     return float(value)
 
 
+@dataclass(frozen=True)
+class VpdqSettings:
+    """A bank's vPDQ match settings; None leaves a setting as it is (HMA's defaults on a new bank)."""
+
+    distance_threshold: int | None = None
+    quality_threshold: int | None = None
+    query_match_percent: float | None = None
+    compared_match_percent: float | None = None
+
+
+def _apply_vpdq_settings(bank: Bank, vpdq: VpdqSettings | None) -> None:
+    if vpdq is None:
+        return
+    if vpdq.distance_threshold is not None:
+        if not 0 <= int(vpdq.distance_threshold) <= MAX_PDQ_DISTANCE:
+            raise BankError(_("The vPDQ frame distance threshold must be a whole number from 0 to 31."))
+        bank.vpdq_distance_threshold = int(vpdq.distance_threshold)
+    if vpdq.quality_threshold is not None:
+        # The index holds frames of quality 50 and up (HMA's floor): a bank can be stricter, not laxer.
+        if not 50 <= int(vpdq.quality_threshold) <= 100:
+            raise BankError(_("The vPDQ frame quality threshold must be a whole number from 50 to 100."))
+        bank.vpdq_quality_threshold = int(vpdq.quality_threshold)
+    for name, value in (
+        ("vpdq_query_match_percent", vpdq.query_match_percent),
+        ("vpdq_compared_match_percent", vpdq.compared_match_percent),
+    ):
+        if value is not None:
+            if not 0.0 <= float(value) <= 100.0:
+                raise BankError(_("vPDQ match percentages must be numbers from 0 to 100."))
+            setattr(bank, name, float(value))
+
+
 def create_bank(
-    name: str, *, matching_enabled_ratio: float = 1.0, pdq_threshold: int | None = None, description: str = ""
+    name: str,
+    *,
+    matching_enabled_ratio: float = 1.0,
+    pdq_threshold: int | None = None,
+    description: str = "",
+    vpdq: VpdqSettings | None = None,
 ) -> Bank:
     try:
         validate_bank_name(name)
     except InvalidSignal as exc:
         raise BankError(str(exc)) from None
     threshold = _check_threshold(pdq_threshold if pdq_threshold is not None else settings.REPORTAL_PDQ_THRESHOLD)
+    bank = Bank(
+        name=name,
+        matching_enabled_ratio=_check_ratio(matching_enabled_ratio),
+        pdq_threshold=threshold,
+        description=description,
+    )
+    _apply_vpdq_settings(bank, vpdq)
     try:
         with transaction.atomic():
-            bank = Bank.objects.create(
-                name=name,
-                matching_enabled_ratio=_check_ratio(matching_enabled_ratio),
-                pdq_threshold=threshold,
-                description=description,
-            )
+            bank.save(force_insert=True)
             bump_version()
     except IntegrityError:
         raise BankExists(_("A bank called %(name)s already exists.") % {"name": name}) from None
@@ -147,6 +187,7 @@ def update_bank(
     name: str | None = None,
     matching_enabled_ratio: float | None = None,
     pdq_threshold: int | None = None,
+    vpdq: VpdqSettings | None = None,
 ) -> Bank:
     if name is not None and name != bank.name:
         try:
@@ -158,6 +199,7 @@ def update_bank(
         bank.matching_enabled_ratio = _check_ratio(matching_enabled_ratio)
     if pdq_threshold is not None:
         bank.pdq_threshold = _check_threshold(pdq_threshold)
+    _apply_vpdq_settings(bank, vpdq)
     try:
         with transaction.atomic():
             bank.save()
@@ -187,6 +229,7 @@ class ContentSignals:
     md5: str = ""
     sha1: str = ""
     sha256: str = ""
+    vpdq: str = ""
     source: str = ""
     classification: str = ""
     external_id: str = ""
@@ -202,11 +245,11 @@ class ContentSignals:
             signal_type, value = parse_signal(str(raw_type), str(raw_value))
             values[signal_type] = value
         if not values:
-            raise InvalidSignal(_("No signals were given. Send at least one of pdq, md5, sha1 or sha256."))
+            raise InvalidSignal(_("No signals were given. Send at least one of pdq, md5, sha1, sha256 or vpdq."))
         return cls(**values, **provenance)
 
     def as_dict(self) -> dict[str, str]:
-        return {k: v for k in (PDQ, *CRYPTO_TYPES) if (v := getattr(self, k))}
+        return {k: v for k in (PDQ, *CRYPTO_TYPES, VPDQ) if (v := getattr(self, k))}
 
 
 def _content_row(bank: Bank, signals: ContentSignals, analyst: Any | None = None) -> BankContent:
@@ -217,6 +260,7 @@ def _content_row(bank: Bank, signals: ContentSignals, analyst: Any | None = None
         md5=signals.md5,
         sha1=signals.sha1,
         sha256=signals.sha256,
+        vpdq=signals.vpdq,
         source=signals.source[:200],
         classification=signals.classification[:100],
         external_id=signals.external_id[:200],
@@ -236,8 +280,22 @@ def add_content(bank: Bank, signals: ContentSignals, *, analyst: Any | None = No
 
 
 _BULK_COLUMNS = (
-    "bank_id", "disable_until_ts", "pdq", "pdq_quality", "md5", "sha1", "sha256", "source", "classification",
-    "external_id", "original_media_uri", "metadata", "note", "created_at", "updated_at",
+    "bank_id",
+    "disable_until_ts",
+    "pdq",
+    "pdq_quality",
+    "md5",
+    "sha1",
+    "sha256",
+    "vpdq",
+    "source",
+    "classification",
+    "external_id",
+    "original_media_uri",
+    "metadata",
+    "note",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -255,9 +313,22 @@ def insert_contents(bank: Bank, rows: list[tuple[ContentSignals, bool]]) -> int:
     placeholders = ", ".join(["%s"] * len(_BULK_COLUMNS))
     params = [
         (
-            bank.pk, BankContent.DISABLED if disabled else BankContent.ENABLED, r.pdq, r.pdq_quality, r.md5, r.sha1,
-            r.sha256, r.source[:200], r.classification[:100], r.external_id[:200], r.original_media_uri[:2000],
-            json_field.get_db_prep_save(r.metadata, connection) if r.metadata else empty_json, r.note[:255], now, now,
+            bank.pk,
+            BankContent.DISABLED if disabled else BankContent.ENABLED,
+            r.pdq,
+            r.pdq_quality,
+            r.md5,
+            r.sha1,
+            r.sha256,
+            r.vpdq,
+            r.source[:200],
+            r.classification[:100],
+            r.external_id[:200],
+            r.original_media_uri[:2000],
+            json_field.get_db_prep_save(r.metadata, connection) if r.metadata else empty_json,
+            r.note[:255],
+            now,
+            now,
         )
         for r, disabled in rows
     ]

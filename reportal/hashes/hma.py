@@ -4,11 +4,15 @@ Paths, parameters and response shapes follow HMA's hashing (/h), matching (/m) a
 that clients written for HMA work unchanged; errors are HMA's {"message": ...}. Differences, on purpose:
 - /h/hash returns md5, sha1 and sha256 of the bytes beside pdq;
 - /m/raw_lookup leaves out disabled entries and switched-off banks (HMA returns them);
-- bank JSON carries reportal's `pdq_threshold` beside HMA's fields, and accepts it on create/update.
+- bank JSON carries reportal's `pdq_threshold` and vPDQ settings beside HMA's fields, and accepts them on
+  create/update.
+Videos (content type `video`, multipart field `video`) are hashed with vPDQ and MD5 as HMA's `vpdq` and
+`video_md5` signal types (hashes/video.py), plus SHA-256.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Callable
@@ -31,11 +35,14 @@ from reportal.hashes.hashing import (
     hash_image_bytes,
 )
 from reportal.hashes.models import Bank, BankContent
-from reportal.hashes.signals import SIGNAL_TYPES, InvalidSignal, canonical_type, parse_signal
+from reportal.hashes.signals import SIGNAL_TYPES, VPDQ, InvalidSignal, canonical_type, parse_signal
+from reportal.hashes.video import VideoHashes, hash_video, max_video_bytes
 from reportal.jsonbody import BodyError, load_json_body
 
-# HMA's content types: images are "photo"; reportal hashes no video.
+# HMA's content types.
 PHOTO = "photo"
+VIDEO = "video"
+CONTENT_TYPES = (PHOTO, VIDEO)
 FIVE_YEARS = 365 * 5 * 24 * 3600
 
 
@@ -92,7 +99,22 @@ def _bank_json(bank: Bank) -> dict[str, Any]:
         "name": bank.name,
         "matching_enabled_ratio": bank.matching_enabled_ratio,
         "pdq_threshold": bank.pdq_threshold,
+        "vpdq_distance_threshold": bank.vpdq_distance_threshold,
+        "vpdq_quality_threshold": bank.vpdq_quality_threshold,
+        "vpdq_query_match_percent": bank.vpdq_query_match_percent,
+        "vpdq_compared_match_percent": bank.vpdq_compared_match_percent,
     }
+
+
+def _vpdq_settings(body: dict[str, Any]) -> bank_services.VpdqSettings:
+    distance = _number(body, "vpdq_distance_threshold", 0, 31, whole=True)
+    quality = _number(body, "vpdq_quality_threshold", 50, 100, whole=True)
+    return bank_services.VpdqSettings(
+        distance_threshold=None if distance is None else int(distance),
+        quality_threshold=None if quality is None else int(quality),
+        query_match_percent=_number(body, "vpdq_query_match_percent", 0, 100),
+        compared_match_percent=_number(body, "vpdq_compared_match_percent", 0, 100),
+    )
 
 
 def _by_method(**views: Callable[..., Any]) -> Callable[..., Any]:
@@ -162,12 +184,21 @@ def _hash_response(hashes: ImageHashes, selection: list[str] | None) -> dict[str
     return {k: v for k, v in out.items() if selection is None or k in selection}
 
 
-def _content_type_ok(declared: str, request: HttpRequest) -> None:
+def _video_hash_response(hashes: VideoHashes, selection: list[str] | None) -> dict[str, str]:
+    # HMA's names for a video's signals; an empty vpdq when no frame is good enough to match, as for PDQ.
+    out = {VPDQ: hashes.vpdq if hashes.vpdq_matchable else "", "video_md5": hashes.md5, "sha256": hashes.sha256}
+    return {k: v for k, v in out.items() if selection is None or canonical_type(k) in selection}
+
+
+def _content_type_of(declared: str, request: HttpRequest) -> str:
+    """photo or video: the content_type parameter, else what the address declared (image/* or video/*)."""
     wanted = request.GET.get("content_type") or ""
     if wanted:
-        if wanted != PHOTO:
+        if wanted not in CONTENT_TYPES:
             raise InvalidSignal(_("no such content_type: '%(name)s'") % {"name": wanted[:50]})
-        return
+        return wanted
+    if declared.lower().startswith("video"):
+        return VIDEO
     if not declared.lower().startswith("image"):
         raise InvalidSignal(
             _(
@@ -176,42 +207,55 @@ def _content_type_ok(declared: str, request: HttpRequest) -> None:
             )
             % {"type": declared[:100]}
         )
+    return PHOTO
 
 
-def bytes_from_url(request: HttpRequest, url: str) -> bytes | JsonResponse:
-    """The body at `url`, fetched through the guarded fetcher (SSRF guard, byte cap, deadline)."""
+def _max_bytes(content_type: str) -> int:
+    return max_video_bytes() if content_type == VIDEO else int(settings.REPORTAL_HASH_MAX_BYTES)
+
+
+def bytes_from_url(request: HttpRequest, url: str) -> tuple[bytes, str] | JsonResponse:
+    """The body at `url` and its content type (photo or video), fetched through the guarded fetcher (SSRF guard,
+    byte cap, deadline)."""
     from reportal.net.fetch import FetchError, fetch
 
+    wanted = request.GET.get("content_type") or ""
+    limit = _max_bytes(wanted) if wanted else max(_max_bytes(PHOTO), _max_bytes(VIDEO))
     try:
-        result = fetch(url, max_bytes=settings.REPORTAL_HASH_MAX_BYTES)
+        result = fetch(url, max_bytes=limit)
     except FetchError as exc:
         return error(_("Failed to fetch URL: %(reason)s") % {"reason": str(exc)}, 400)
     if result.status != 200:
         return error(
             _("Failed to fetch URL: it answered with HTTP status %(status)d.") % {"status": result.status}, 400
         )
-    _content_type_ok(result.content_type or result.declared_content_type, request)
-    return result.body
+    content_type = _content_type_of(result.content_type or result.declared_content_type, request)
+    if len(result.body) > _max_bytes(content_type):
+        return error(_("Content too large"), 413)
+    return result.body, content_type
 
 
-def bytes_from_form(request: HttpRequest) -> bytes | JsonResponse:
-    """HMA's multipart upload: exactly one file, under the field named for its content type ("photo")."""
+def bytes_from_form(request: HttpRequest) -> tuple[bytes, str] | JsonResponse:
+    """HMA's multipart upload: exactly one file, under the field named for its content type (photo or video)."""
     if not request.FILES:
         return error(_("Missing multipart/form-data file upload"), 400)
     if len(request.FILES) > 1 or any(len(request.FILES.getlist(k)) > 1 for k in request.FILES):
         return error(_("Only one file allowed per request"), 400)
     field_name = next(iter(request.FILES))
-    if field_name != PHOTO:
+    if field_name not in CONTENT_TYPES:
         return error(_("no such content_type: '%(name)s'") % {"name": field_name[:50]}, 400)
     upload = request.FILES.getlist(field_name)[0]
-    if upload.size and upload.size > settings.REPORTAL_HASH_MAX_BYTES:
+    if upload.size and upload.size > _max_bytes(field_name):
         return error(_("Content too large"), 413)
-    return upload.read()
+    return upload.read(), field_name
 
 
-def _hashes_of(request: HttpRequest, data: bytes | JsonResponse) -> dict[str, str] | JsonResponse:
-    if isinstance(data, JsonResponse):
-        return data
+def _hashes_of(request: HttpRequest, media: tuple[bytes, str] | JsonResponse) -> dict[str, str] | JsonResponse:
+    if isinstance(media, JsonResponse):
+        return media
+    data, content_type = media
+    if content_type == VIDEO:
+        return _video_hash_response(hash_video(data), _signal_selection(request))
     return _hash_response(hash_image_bytes(data, mode="exact"), _signal_selection(request))
 
 
@@ -257,7 +301,7 @@ def _lookup(
     )[0]
     out: dict[str, list[dict[str, Any]]] = {}
     for m in found:
-        out.setdefault(m.bank, []).append({"bank_content_id": m.content_id, "distance": str(m.distance)})
+        out.setdefault(m.bank, []).append({"bank_content_id": m.content_id, "distance": m.distance_text})
     return out
 
 
@@ -274,7 +318,7 @@ def raw_lookup(request: HttpRequest) -> HttpResponse:
     st, value = parse_signal(signal_type, signal)
     found = matcher.lookup([(st, value)], banks=_banks_param(request), bypass_coinflip=True)[0]
     if include_distance:
-        matches: list[Any] = [{"bank_content_id": m.content_id, "distance": str(m.distance)} for m in found]
+        matches: list[Any] = [{"bank_content_id": m.content_id, "distance": m.distance_text} for m in found]
     else:
         matches = [m.content_id for m in found]
     return JsonResponse({"matches": matches})
@@ -292,7 +336,7 @@ def _lookup_get(request: HttpRequest) -> HttpResponse:
         resp = {st: _lookup(st, sig, request, bypass_coinflip=bypass) for st, sig in hashes.items() if sig}
         selected = request.GET.get("signal_type")
         if selected is not None:
-            return JsonResponse(resp.get(canonical_type(selected), {}))
+            return JsonResponse(resp.get(selected) or resp.get(canonical_type(selected), {}))
         return JsonResponse(resp)
     signal, signal_type = request.GET.get("signal"), request.GET.get("signal_type")
     if not signal or not signal_type:
@@ -349,7 +393,10 @@ def _bank_create(request: HttpRequest) -> HttpResponse:
         ratio = 1.0 if body.get("enabled") is None or body["enabled"] else 0.0
     threshold = _number(body, "pdq_threshold", 0, 31, whole=True)
     bank = bank_services.create_bank(
-        name, matching_enabled_ratio=ratio, pdq_threshold=None if threshold is None else int(threshold)
+        name,
+        matching_enabled_ratio=ratio,
+        pdq_threshold=None if threshold is None else int(threshold),
+        vpdq=_vpdq_settings(body),
     )
     return JsonResponse(_bank_json(bank), status=201)
 
@@ -386,6 +433,7 @@ def _bank_update(request: HttpRequest, bank_name: str) -> HttpResponse:
         name=_text(body, "name"),
         matching_enabled_ratio=ratio,
         pdq_threshold=None if threshold is None else int(threshold),
+        vpdq=_vpdq_settings(body),
     )
     return JsonResponse(_bank_json(bank))
 
@@ -509,13 +557,22 @@ def _metadata_provenance(metadata: Any) -> dict[str, Any]:
 
 
 def _add_signals(
-    request: HttpRequest, bank_obj: Bank, signals: dict[str, str], quality: int | None, metadata: Any
+    request: HttpRequest,
+    bank_obj: Bank,
+    signals: dict[str, str],
+    quality: int | None,
+    metadata: Any,
+    *,
+    video: VideoHashes | None = None,
 ) -> HttpResponse:
     if not signals:
         return error(_("No signals given"), 400)
     provenance = _metadata_provenance(metadata) or {"source": "api"}
     content_signals = ContentSignals.from_mapping(signals, **provenance)
     content_signals.pdq_quality = quality
+    if video is not None:
+        shape = {"content_type": VIDEO, "duration_s": video.duration_s, "width": video.width, "height": video.height}
+        content_signals.metadata = {**content_signals.metadata, **shape}
     principal = getattr(request, "hash_principal", None)
     analyst = principal if getattr(principal, "is_authenticated", False) else None
     content = bank_services.add_content(bank_obj, content_signals, analyst=analyst)
@@ -534,13 +591,21 @@ def _content_add(request: HttpRequest, bank_name: str) -> HttpResponse:
         metadata = body.get("metadata") if isinstance(body, dict) else None
     url = request.GET.get("url")
     if url:
-        data = bytes_from_url(request, url)
+        media = bytes_from_url(request, url)
     elif request.FILES:
-        data = bytes_from_form(request)
+        media = bytes_from_form(request)
     else:
         return error(_("Neither `url` nor multipart file upload was received"), 400)
-    if isinstance(data, HttpResponse):
-        return data
+    if isinstance(media, HttpResponse):
+        return media
+    data, content_type = media
+    if content_type == VIDEO:
+        video = hash_video(data)
+        signals = {"md5": video.md5, "sha256": video.sha256}
+        if video.frames:
+            # Every frame is kept (HMA's vpdq signal); frames under quality 50 never match.
+            signals[VPDQ] = video.vpdq
+        return _add_signals(request, bank_obj, signals, None, metadata, video=video)
     hashes = hash_image_bytes(data, mode="exact")
     # A weak PDQ hash is kept with its quality (it never matches); HMA would drop it.
     return _add_signals(request, bank_obj, hashes.signals() | {"pdq": hashes.pdq}, hashes.pdq_quality, metadata)
@@ -568,7 +633,8 @@ def _signal_add(request: HttpRequest, bank_name: str) -> HttpResponse:
             return error(_("No such signal type %(name)s") % {"name": str(name)[:50]}, 400)
         if st not in SIGNAL_TYPES:
             return error(_("No such signal type %(name)s") % {"name": str(name)[:50]}, 400)
-        signals[st] = str(value)
+        # A vpdq signal may come as its JSON text or as the list itself.
+        signals[st] = json.dumps(value) if st == VPDQ and isinstance(value, list) else str(value)
     if quality is not None:
         try:
             if isinstance(quality, bool) or not isinstance(quality, (int, float, str)):

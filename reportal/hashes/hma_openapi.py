@@ -83,8 +83,13 @@ PHOTO_UPLOAD = {
         "multipart/form-data": {
             "schema": {
                 "type": "object",
-                "properties": {"photo": {"type": "string", "format": "binary", "description": "The image file."}},
-                "required": ["photo"],
+                "description": "One file: under `photo` (an image) or `video` (a video, hashed with vPDQ and MD5).",
+                "properties": {
+                    "photo": {"type": "string", "format": "binary", "description": "The image file."},
+                    "video": {"type": "string", "format": "binary", "description": "The video file."},
+                },
+                "minProperties": 1,
+                "maxProperties": 1,
             }
         }
     },
@@ -100,6 +105,10 @@ BANK_OUT = {
         "name": {"type": "string"},
         "matching_enabled_ratio": {"type": "number"},
         "pdq_threshold": {"type": ["integer", "null"]},
+        "vpdq_distance_threshold": {"type": "integer"},
+        "vpdq_quality_threshold": {"type": "integer"},
+        "vpdq_query_match_percent": {"type": "number"},
+        "vpdq_compared_match_percent": {"type": "number"},
     },
 }
 BANK_IN = {
@@ -109,6 +118,10 @@ BANK_IN = {
         "enabled": {"type": "boolean"},
         "enabled_ratio": {"type": "number", "minimum": 0, "maximum": 1},
         "pdq_threshold": {"type": "integer", "minimum": 0, "maximum": 31},
+        "vpdq_distance_threshold": {"type": "integer", "minimum": 0, "maximum": 31},
+        "vpdq_quality_threshold": {"type": "integer", "minimum": 50, "maximum": 100},
+        "vpdq_query_match_percent": {"type": "number", "minimum": 0, "maximum": 100},
+        "vpdq_compared_match_percent": {"type": "number", "minimum": 0, "maximum": 100},
     },
 }
 
@@ -139,13 +152,17 @@ def hma_paths() -> dict[str, Any]:
                 parameters=[
                     _query("url", "The image's address (http or https).", required=True),
                     _query("types", "Comma-separated signal types to return (pdq, md5, sha1, sha256)."),
-                    _query("content_type", "photo: hash whatever the address returns as an image."),
+                    _query(
+                        "content_type",
+                        "photo or video: hash whatever the address returns as an image or a video (by default "
+                        "its declared type decides; a video answers vpdq, video_md5 and sha256).",
+                    ),
                 ],
             ),
             "post": _op(
                 "Hash an uploaded image",
-                "HMA's multipart upload: one file under the field `photo`. Images above the decoding limit are "
-                "refused with 413 (a JPEG is decoded reduced instead).",
+                "HMA's multipart upload: one file under the field `photo` (or `video`). Images above the decoding "
+                "limit are refused with 413 (a JPEG is decoded reduced instead).",
                 ok(SIGNAL_MAP),
                 operationId="hma_hash_upload",
                 parameters=[_query("types", "Comma-separated signal types to return.")],
@@ -160,7 +177,7 @@ def hma_paths() -> dict[str, Any]:
                 ok({"type": "object", "properties": {"matches": {"type": "array"}}}),
                 operationId="hma_raw_lookup",
                 parameters=[
-                    _query("signal_type", "pdq, md5, sha1 or sha256.", required=True),
+                    _query("signal_type", "pdq, md5, sha1, sha256 or vpdq.", required=True),
                     _query("signal", "The hash in hexadecimal.", required=True),
                     _query("include_distance", "true or false.", schema={"type": "string", "enum": ["true", "false"]}),
                     _query("banks", "Comma-separated bank names to search (all by default)."),
@@ -177,7 +194,7 @@ def hma_paths() -> dict[str, Any]:
                 parameters=[
                     _query("url", "The image's address."),
                     _query("signal", "A hash in hexadecimal."),
-                    _query("signal_type", "The hash's type (pdq, md5, sha1, sha256)."),
+                    _query("signal_type", "The hash's type (pdq, md5, sha1, sha256, vpdq)."),
                     _query("bypass_coinflip", "true or false.", schema={"type": "string", "enum": ["true", "false"]}),
                     _query("banks", "Comma-separated bank names."),
                     _query("seed", "Seed of the coin flip, for repeatable answers."),

@@ -26,11 +26,13 @@ from django.db import connection, transaction
 from django.db.models import Max
 
 from reportal.hashes import banks as bank_services
+from reportal.hashes import vpdq_match
 from reportal.hashes.bruteforce import BruteForcePDQIndex, DictCryptoHashIndex
 from reportal.hashes.hashing import PDQ_MIN_QUALITY
 from reportal.hashes.models import Bank, BankContent, IndexBuild
 from reportal.hashes.protocols import DigestIndex, PDQHashIndex
-from reportal.hashes.signals import CRYPTO_TYPES, MAX_PDQ_DISTANCE, PDQ, SIGNAL_TYPES, pdq_matrix
+from reportal.hashes.signals import CRYPTO_TYPES, MAX_PDQ_DISTANCE, PDQ, SIGNAL_TYPES, VPDQ, pdq_matrix
+from reportal.hashes.video import parse_vpdq_signal
 
 logger = logging.getLogger(__name__)
 
@@ -98,8 +100,18 @@ class Match:
     content_id: int
     bank: str
     signal_type: str
+    # For vPDQ: 100 minus the query match percent (0 when every frame of the query found its match).
     distance: int
     classification: str = ""
+    query_match_percent: float | None = None
+    compared_match_percent: float | None = None
+
+    @property
+    def distance_text(self) -> str:
+        """The distance as HMA writes it: bits for PDQ, "query%[compared%]" for vPDQ."""
+        if self.query_match_percent is not None and self.compared_match_percent is not None:
+            return f"{self.query_match_percent:.0f}%[{self.compared_match_percent:.0f}%]"
+        return str(self.distance)
 
 
 def index_dir() -> Path:
@@ -121,6 +133,8 @@ class ProcessMatcher:
 
     def _reset(self) -> None:
         self.pdq_index: PDQHashIndex = _pdq_index_class().build(_NO_IDS, _NO_HASHES)
+        # Frames of bank videos, under vpdq_match.frame_id ids.
+        self.vpdq_index: PDQHashIndex = _pdq_index_class().build(_NO_IDS, _NO_HASHES)
         self.crypto: dict[str, DigestIndex] = {t: _crypto_index(t) for t in CRYPTO_TYPES}
         self.sizes: dict[str, int] = dict.fromkeys(SIGNAL_TYPES, 0)
         self.high_water = 0
@@ -155,12 +169,13 @@ class ProcessMatcher:
             hwm = min(b.high_water_id for b in latest.values())
             try:
                 pdq = _pdq_index_class().load(latest[PDQ].path)
+                vpdq = _pdq_index_class().load(latest[VPDQ].path)
                 crypto = {t: _crypto_index_load(latest[t].path) for t in CRYPTO_TYPES}
             except Exception as exc:  # a damaged or foreign file: the database is the truth, rebuild from it
                 logger.warning("hash index files could not be loaded (%s); building from the database", exc)
             else:
                 self._reset()
-                self.pdq_index, self.crypto = pdq, crypto
+                self.pdq_index, self.vpdq_index, self.crypto = pdq, vpdq, crypto
                 self.sizes = {t: int(b.size) for t, b in latest.items()}
                 self.build_ids = {t: b.pk for t, b in latest.items()}
                 self.high_water = self.build_hwm = hwm
@@ -173,10 +188,14 @@ class ProcessMatcher:
             self.loaded = True
             self.version = -1
 
-    def _add_rows(self, rows: Sequence[tuple[int, str, int | None, str, str, str]]) -> None:
+    def _add_rows(self, rows: Sequence[tuple[int, str, int | None, str, str, str, str]]) -> None:
         pdq_ids, pdq_hex = [], []
         crypto_rows: dict[str, tuple[list[int], list[bytes]]] = {t: ([], []) for t in CRYPTO_TYPES}
-        for cid, pdq, quality, md5, sha1, sha256 in rows:
+        frame_ids, frame_hashes = vpdq_match.index_rows((r[0], r[6]) for r in rows)
+        if frame_ids.size:
+            self.vpdq_index.add(frame_ids, frame_hashes)
+            self.sizes[VPDQ] += int(frame_ids.size)
+        for cid, pdq, quality, md5, sha1, sha256, _vpdq in rows:
             if pdq and (quality is None or quality >= PDQ_MIN_QUALITY):
                 pdq_ids.append(cid)
                 pdq_hex.append(pdq)
@@ -193,7 +212,7 @@ class ProcessMatcher:
                 self.sizes[name] += len(ids)
 
     def _add_new_rows(self) -> None:
-        fields = ("id", "pdq", "pdq_quality", "md5", "sha1", "sha256")
+        fields = ("id", "pdq", "pdq_quality", "md5", "sha1", "sha256", "vpdq")
         now = time.monotonic()
         gap_ids = list(self.gaps)
         seen: set[int] = set()
@@ -243,6 +262,20 @@ class ProcessMatcher:
             if signal_type in CRYPTO_TYPES:
                 out[i] = [(cid, 0) for cid in crypto[signal_type].search(_digest(value))]
         return out
+
+    def vpdq_candidates(self, frames_matrix: np.ndarray) -> set[int]:
+        """Bank content ids of the videos with a frame within 31 bits of one of these query frames."""
+        self.ensure_fresh()
+        with self._lock:
+            index = self.vpdq_index
+        if not len(frames_matrix):
+            return set()
+        found: set[int] = set()
+        for result in index.search_batch(frames_matrix, MAX_PDQ_DISTANCE):
+            pairs = _pairs(result)
+            if pairs:
+                found.update(vpdq_match.content_of(np.fromiter((p[0] for p in pairs), dtype=np.int64)).tolist())
+        return found
 
     def status(self) -> dict[str, dict[str, Any]]:
         self.ensure_fresh()
@@ -309,6 +342,20 @@ def lookup(
     `bypass_coinflip` makes the coin 0. A switched-off bank (ratio 0) never matches unless
     `include_switched_off` (HMA's bypass_coinflip on /m/lookup lets it through).
     """
+    if any(signal_type == VPDQ for signal_type, _v in queries):
+        options: dict[str, Any] = {
+            "banks": banks,
+            "seed": seed,
+            "bypass_coinflip": bypass_coinflip,
+            "include_switched_off": include_switched_off,
+        }
+        others = iter(lookup([q for q in queries if q[0] != VPDQ], **options))
+        return [
+            lookup_vpdq(parse_vpdq_signal(value), **options) if signal_type == VPDQ else next(others)
+            for signal_type, value in queries
+        ]
+    if not queries:
+        return []
     matcher = get_matcher()
     found = matcher.candidates(queries)
     ids = {cid for cands in found for cid, _d in cands}
@@ -348,6 +395,82 @@ def lookup(
     return results
 
 
+def _vpdq_content_rows(ids: list[int]) -> list[tuple[Any, ...]]:
+    """(id, bank name, ratio, vPDQ distance, quality, query %, compared %, disable_until_ts, classification, vpdq)."""
+    qn = connection.ops.quote_name
+    content, bank = qn(BankContent._meta.db_table), qn(Bank._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        "SELECT c.id, b.name, b.matching_enabled_ratio, b.vpdq_distance_threshold, b.vpdq_quality_threshold, "  # noqa: S608
+        "b.vpdq_query_match_percent, b.vpdq_compared_match_percent, c.disable_until_ts, c.classification, c.vpdq "
+        f"FROM {content} c JOIN {bank} b ON b.id = c.bank_id WHERE c.id IN ({placeholders})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def lookup_vpdq(
+    frames: Sequence[Any],
+    *,
+    banks: Iterable[str] | None = None,
+    seed: str | None = None,
+    bypass_coinflip: bool = False,
+    include_switched_off: bool = False,
+) -> list[Match]:
+    """Bank videos that a video's vPDQ frames match under each bank's vPDQ settings, best first.
+
+    The frame index finds the candidates; each is then scored against its stored signal exactly as
+    threatexchange's brute-force matcher does (vpdq_match.score). Enabled entries, switched-on banks and the
+    coin work as in lookup().
+    """
+    query = vpdq_match.prepare_frames(list(frames), vpdq_match.VPDQ_QUALITY_THRESHOLD)
+    if not query:
+        return []
+    candidates = get_matcher().vpdq_candidates(pdq_matrix([f.pdq_hex for f in query]))
+    if not candidates:
+        return []
+    wanted_banks = set(banks) if banks is not None else None
+    coin = 0.0 if bypass_coinflip else random.Random(seed).random()  # noqa: S311 (sampling, not security)
+    now = time.time()
+    id_list = sorted(candidates)
+    matches: list[Match] = []
+    for start in range(0, len(id_list), 500):
+        for row in _vpdq_content_rows(id_list[start : start + 500]):
+            cid, bank_name, ratio, distance, quality, query_pct, compared_pct, disable_until, classification, signal = (
+                row
+            )
+            if not (disable_until == BankContent.ENABLED or (disable_until > 1 and disable_until <= now)):
+                continue
+            if wanted_banks is not None and bank_name not in wanted_banks:
+                continue
+            if (ratio <= 0.0 and not include_switched_off) or ratio < coin:
+                continue
+            try:
+                stored = parse_vpdq_signal(signal)
+            except ValueError:
+                continue
+            result = vpdq_match.score(
+                frames,
+                stored,
+                vpdq_match.VpdqSettings(int(distance), int(quality), float(query_pct), float(compared_pct)),
+            )
+            if result.matched:
+                matches.append(
+                    Match(
+                        cid,
+                        bank_name,
+                        VPDQ,
+                        round(100.0 - result.query_match_percent),
+                        classification,
+                        result.query_match_percent,
+                        result.compared_match_percent,
+                    )
+                )
+    matches.sort(key=lambda m: (m.distance, -(m.compared_match_percent or 0.0), m.content_id))
+    return matches
+
+
 # --- persisted index ----------------------------------------------------------------------------------------
 
 
@@ -366,13 +489,19 @@ def build_index(*, settle_seconds: float = BUILD_SETTLE_SECONDS, progress: Any =
     pdq_rows: list[np.ndarray] = []
     crypto_parts: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {t: ([], []) for t in CRYPTO_TYPES}
     last = 0
-    fields = ("id", "pdq", "pdq_quality", "md5", "sha1", "sha256")
+    fields = ("id", "pdq", "pdq_quality", "md5", "sha1", "sha256", "vpdq")
+    frame_ids: list[np.ndarray] = []
+    frame_rows: list[np.ndarray] = []
     while last < hwm:
         chunk = list(
             BankContent.objects.filter(id__gt=last, id__lte=hwm).order_by("id").values_list(*fields)[: _CHUNK * 5]
         )
         if not chunk:
             break
+        chunk_frame_ids, chunk_frames = vpdq_match.index_rows((r[0], r[6]) for r in chunk if r[6])
+        if chunk_frame_ids.size:
+            frame_ids.append(chunk_frame_ids)
+            frame_rows.append(chunk_frames)
         matchable = [r for r in chunk if r[1] and (r[2] is None or r[2] >= PDQ_MIN_QUALITY)]
         if matchable:
             pdq_ids.append(np.fromiter((r[0] for r in matchable), dtype=np.int64, count=len(matchable)))
@@ -393,6 +522,10 @@ def build_index(*, settle_seconds: float = BUILD_SETTLE_SECONDS, progress: Any =
     hashes = np.concatenate(pdq_rows) if pdq_rows else np.zeros((0, 32), dtype=np.uint8)
     pdq_index = _pdq_index_class().build(ids, hashes)
     sizes = {PDQ: int(ids.size)}
+    vpdq_index = _pdq_index_class().build(
+        np.concatenate(frame_ids) if frame_ids else _NO_IDS, np.concatenate(frame_rows) if frame_rows else _NO_HASHES
+    )
+    sizes[VPDQ] = int(sum(p.size for p in frame_ids))
     crypto: dict[str, DigestIndex] = {}
     for name, (id_parts, digest_parts) in crypto_parts.items():
         crypto[name] = _crypto_index(name)
@@ -406,7 +539,12 @@ def build_index(*, settle_seconds: float = BUILD_SETTLE_SECONDS, progress: Any =
     for signal_type in SIGNAL_TYPES:
         final = directory / f"{signal_type}-{stamp}.idx"
         tmp = directory / f".{signal_type}-{stamp}.tmp"
-        (pdq_index if signal_type == PDQ else crypto[signal_type]).save(tmp)
+        if signal_type == PDQ:
+            pdq_index.save(tmp)
+        elif signal_type == VPDQ:
+            vpdq_index.save(tmp)
+        else:
+            crypto[signal_type].save(tmp)
         tmp.replace(final)
         paths[signal_type] = final
     seconds = time.monotonic() - started

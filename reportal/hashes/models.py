@@ -11,7 +11,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from reportal.hashes.signals import DEFAULT_PDQ_DISTANCE, MAX_PDQ_DISTANCE
+from reportal.hashes.signals import DEFAULT_PDQ_DISTANCE, MAX_PDQ_DISTANCE, VPDQ
+from reportal.hashes.video import (
+    VPDQ_DISTANCE_THRESHOLD,
+    VPDQ_INDEX_MATCH_THRESHOLD_PERCENT,
+    VPDQ_QUALITY_THRESHOLD,
+    VPDQ_QUERY_MATCH_THRESHOLD_PERCENT,
+)
 
 bank_name_validator = RegexValidator(
     r"^[A-Z_][A-Z0-9_]*$", _("Use CAPITALS_AND_UNDERSCORES (letters, digits and _), for example HOTLINE_CONFIRMED.")
@@ -32,6 +38,32 @@ class Bank(models.Model):
         default=DEFAULT_PDQ_DISTANCE,
         validators=[MaxValueValidator(MAX_PDQ_DISTANCE)],
         help_text=_("Largest Hamming distance (0 to 31) at which a PDQ hash in this bank counts as a match."),
+    )
+    # vPDQ matching, HMA's defaults: frames within this distance match, frames under this quality are left out,
+    # and a video matches when these shares of its frames and of the bank video's frames found a match.
+    vpdq_distance_threshold = models.PositiveSmallIntegerField(
+        _("vPDQ frame distance threshold"),
+        default=VPDQ_DISTANCE_THRESHOLD,
+        validators=[MaxValueValidator(MAX_PDQ_DISTANCE)],
+        help_text=_("Largest Hamming distance (0 to 31) at which two video frames count as the same."),
+    )
+    vpdq_quality_threshold = models.PositiveSmallIntegerField(
+        _("vPDQ frame quality threshold"),
+        default=VPDQ_QUALITY_THRESHOLD,
+        validators=[MinValueValidator(VPDQ_QUALITY_THRESHOLD), MaxValueValidator(100)],
+        help_text=_("Video frames of lower PDQ quality (50 to 100) are left out of matching."),
+    )
+    vpdq_query_match_percent = models.FloatField(
+        _("vPDQ query match percent"),
+        default=VPDQ_QUERY_MATCH_THRESHOLD_PERCENT,
+        validators=[MinValueValidator(0.0), MaxValueValidator(100.0)],
+        help_text=_("Share of the looked-up video's frames (0 to 100) that must match a video in this bank."),
+    )
+    vpdq_compared_match_percent = models.FloatField(
+        _("vPDQ compared match percent"),
+        default=VPDQ_INDEX_MATCH_THRESHOLD_PERCENT,
+        validators=[MinValueValidator(0.0), MaxValueValidator(100.0)],
+        help_text=_("Share of the bank video's frames (0 to 100) that must match the looked-up video."),
     )
     source = models.CharField(_("source"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -56,7 +88,7 @@ def enabled_content_q(now: float | None = None) -> Q:
 
 
 class BankContent(models.Model):
-    """One piece of content (an image) in a bank: its signals and where it came from."""
+    """One piece of content (an image or a video) in a bank: its signals and where it came from."""
 
     ENABLED = 1
     DISABLED = 0
@@ -68,6 +100,8 @@ class BankContent(models.Model):
     md5 = models.CharField(max_length=32, blank=True, db_index=True)
     sha1 = models.CharField(max_length=40, blank=True, db_index=True)
     sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    # A video's vPDQ signal in threatexchange's serialisation (its frames are indexed with the PDQ hashes' code).
+    vpdq = models.TextField(blank=True)
     # Provenance.
     source = models.CharField(_("source"), max_length=200, blank=True)
     analyst = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -96,7 +130,7 @@ class BankContent(models.Model):
         return self.disable_until_ts <= time.time()
 
     def signals(self) -> dict[str, str]:
-        return {name: value for name in ("pdq", "md5", "sha1", "sha256") if (value := getattr(self, name))}
+        return {name: value for name in ("pdq", "md5", "sha1", "sha256", VPDQ) if (value := getattr(self, name))}
 
 
 class MatchVersion(models.Model):

@@ -10,7 +10,7 @@ from reportal.hashes import banks as bank_services
 from reportal.hashes import matcher
 from reportal.hashes.hashing import HashMode, ImageHashError, ImageHashes, hash_image_bytes
 from reportal.hashes.matcher import Match
-from reportal.hashes.signals import PDQ
+from reportal.hashes.signals import PDQ, VPDQ
 from reportal.hashes.video import (
     VideoHashError,
     VideoHashes,
@@ -27,11 +27,13 @@ __all__ = [
     "VideoHashes",
     "VpdqFrame",
     "add_confirmed_images",
+    "add_confirmed_video",
     "contact_sheet",
     "hash_bytes",
     "hash_video",
     "lookup_bytes",
     "lookup_hashes",
+    "lookup_video",
     "parse_vpdq_signal",
     "vpdq_to_signal",
 ]
@@ -117,3 +119,58 @@ def lookup_bytes(data: bytes) -> list[Any]:
         unique = {m.content_id: m for matches in found for m in matches}
         return sorted(unique.values(), key=lambda m: m.content_id)
     return lookup_hashes(hashes)
+
+
+def lookup_video(hashes: VideoHashes, *, banks: list[str] | None = None) -> list[Match]:
+    """Bank matches of one video: vPDQ under each bank's video settings, and its MD5 and SHA-256, best first.
+
+    One Match per bank entry; a byte-identical hit (distance 0) comes before a vPDQ one of the same entry.
+    """
+    queries = [("md5", hashes.md5), ("sha256", hashes.sha256)]
+    found = matcher.lookup(queries, banks=banks, bypass_coinflip=True)
+    if hashes.vpdq_matchable:
+        found.append(matcher.lookup_vpdq(hashes.frames, banks=banks, bypass_coinflip=True))
+    best: dict[int, Match] = {}
+    for matches in found:
+        for m in matches:
+            if m.content_id not in best or (m.distance, m.signal_type == VPDQ) < (
+                best[m.content_id].distance,
+                best[m.content_id].signal_type == VPDQ,
+            ):
+                best[m.content_id] = m
+    return sorted(best.values(), key=lambda m: (m.distance, m.content_id))
+
+
+def add_confirmed_video(
+    item: Any,
+    hashes: VideoHashes,
+    *,
+    analyst: Any | None = None,
+    classification: str = "",
+    bank_name: str | None = None,
+) -> int | None:
+    """Add a graded video's signals (vPDQ, MD5, SHA-256) to the hotline's own bank; returns the new entry's id, or
+    None when the bank already holds a video with the same SHA-256. Frames under quality 50 are kept in the
+    signal (HMA keeps them) and never match."""
+    bank = bank_services.get_or_create_bank(bank_name or settings.REPORTAL_OWN_BANK)
+    if bank.contents.filter(sha256=hashes.sha256).exists():
+        return None
+    content = bank_services.add_content(
+        bank,
+        bank_services.ContentSignals(
+            md5=hashes.md5,
+            sha256=hashes.sha256,
+            vpdq=hashes.vpdq if hashes.frames else "",
+            source="analyst",
+            classification=classification,
+            external_id=_item_reference(item),
+            metadata={
+                "content_type": "video",
+                "duration_s": hashes.duration_s,
+                "width": hashes.width,
+                "height": hashes.height,
+            },
+        ),
+        analyst=analyst,
+    )
+    return int(content.pk)

@@ -11,13 +11,18 @@ PDQ = "pdq"
 MD5 = "md5"
 SHA1 = "sha1"
 SHA256 = "sha256"
-SIGNAL_TYPES = (PDQ, MD5, SHA1, SHA256)
+# ThreatExchange's video signal: PDQ of one frame a second, as a JSON list of "hash,quality,timestamp" strings.
+VPDQ = "vpdq"
+SIGNAL_TYPES = (PDQ, MD5, SHA1, SHA256, VPDQ)
 CRYPTO_TYPES = (MD5, SHA1, SHA256)
+# Frames one vPDQ signal may carry (ten hours at one frame a second): bounds what a look-up or an import costs.
+MAX_VPDQ_FRAMES = 36_000
 # Names other tools use for the same signals (python-threatexchange, HMA, StopNCII, NCMEC).
 ALIASES = {
     "video_md5": MD5,
     "photo_md5": MD5,
     "video_sha256": SHA256,
+    "video_vpdq": VPDQ,
     "photo_sha256": SHA256,
     "photo_pdq": PDQ,
     "pdq_hash": PDQ,
@@ -41,13 +46,15 @@ def canonical_type(name: str) -> str:
     key = ALIASES.get(key, key)
     if key not in SIGNAL_TYPES:
         raise InvalidSignal(
-            _("Unknown signal type %(name)s. Use one of: pdq, md5, sha1, sha256.") % {"name": repr(name)[:80]}
+            _("Unknown signal type %(name)s. Use one of: pdq, md5, sha1, sha256, vpdq.") % {"name": repr(name)[:80]}
         )
     return key
 
 
 def validate_signal(signal_type: str, value: str) -> str:
-    """The normalised (lowercase hex) signal, or InvalidSignal."""
+    """The normalised signal (lowercase hex; vPDQ in threatexchange's own serialisation), or InvalidSignal."""
+    if signal_type == VPDQ:
+        return validate_vpdq(value)
     value = (value or "").strip().lower()
     length = _HEX_LENGTH[signal_type]
     if len(value) != length or not all(c in "0123456789abcdef" for c in value):
@@ -55,6 +62,29 @@ def validate_signal(signal_type: str, value: str) -> str:
             _("A %(type)s signal must be %(length)d hexadecimal digits.") % {"type": signal_type, "length": length}
         )
     return value
+
+
+def validate_vpdq(value: str) -> str:
+    """A vPDQ signal rewritten as threatexchange writes it (so equal frames store equal text), or InvalidSignal."""
+    from reportal.hashes.video import parse_vpdq_signal, vpdq_to_signal
+
+    try:
+        frames = parse_vpdq_signal(str(value or "").strip())
+    except ValueError:
+        raise InvalidSignal(
+            _(
+                'A vpdq signal must be a JSON list of "hash,quality,timestamp" strings, each with a PDQ hash of 64 '
+                "hexadecimal digits, a quality from 0 to 100 and a timestamp in seconds."
+            )
+        ) from None
+    if not frames:
+        raise InvalidSignal(_("A vpdq signal must hold at least one frame."))
+    if len(frames) > MAX_VPDQ_FRAMES:
+        raise InvalidSignal(
+            _("A vpdq signal may hold at most %(limit)d frames. Send a shorter video's signal.")
+            % {"limit": MAX_VPDQ_FRAMES}
+        )
+    return vpdq_to_signal(frames)
 
 
 def parse_signal(signal_type: str, value: str) -> tuple[str, str]:

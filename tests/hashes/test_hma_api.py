@@ -209,7 +209,7 @@ def test_lookup_respects_banks_filter_and_switched_off_banks(client, keys):
 
 def test_index_status_shape(client, keys):
     status = client.get("/m/index/status", **auth(keys.match)).json()
-    assert set(status) == {"pdq", "md5", "sha1", "sha256"}
+    assert set(status) == {"pdq", "md5", "sha1", "sha256", "vpdq"}
     for entry in status.values():
         assert set(entry) == {"present", "built_to", "size"}
     only = client.get("/m/index/status", {"signal_type": "pdq"}, **auth(keys.match)).json()

@@ -143,7 +143,7 @@ def test_restart_loads_the_persisted_index(tmp_path):
     cid = bank_image("OWN", image)
     call_command("hashes", "build-index", "--settle-seconds", "0")
     builds = {b.signal_type: b for b in IndexBuild.objects.all()}
-    assert set(builds) == {"pdq", "md5", "sha1", "sha256"}
+    assert set(builds) == {"pdq", "md5", "sha1", "sha256", "vpdq"}
     assert builds["pdq"].high_water_id == cid and builds["pdq"].size == 1
     matcher.reset_matcher()  # a restarted process
     fresh = matcher.get_matcher()
