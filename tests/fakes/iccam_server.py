@@ -8,6 +8,7 @@ INHOPE's rules), and outages on demand.
         iccam.offline = 503          # every request answers 503 until set back to None
         iccam.stop_listening()       # connection refused until iccam.listen_again()
         iccam.drop_next_response = True   # the next report is stored but its answer is lost (a cut connection)
+        iccam.unavailable_paths = ("hotline-reference",)   # only these calls answer 503
         iccam.add_foreign_content("http://x.test/p", assigned="SV")   # another hotline's report for us
 """
 
@@ -126,6 +127,7 @@ class FakeIccam:
     token_lifetime: int = 1800
     offline: int | None = None
     drop_next_response: bool = False
+    unavailable_paths: tuple[str, ...] = ()  # requests whose path contains one of these answer 503
     reports: dict[int, dict[str, Any]] = field(default_factory=dict)
     contents: dict[int, dict[str, Any]] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
@@ -243,6 +245,8 @@ class FakeIccam:
         self.requests.append((method, path))
         if self.offline:
             return self.offline, {"title": "Service Unavailable"}
+        if any(part in path for part in self.unavailable_paths):
+            return 503, {"title": "Service Unavailable"}
         if path == "/Authentication" and method == "POST":
             if not isinstance(body, dict) or (body.get("username"), body.get("password")) != (USERNAME, PASSWORD):
                 return 401, {"errors": {"Authentication": ["Wrong user name or password."]}}
