@@ -91,8 +91,13 @@ def case_record(item: Any) -> dict[str, Any]:
     }
 
 
+def json_bytes(value: Any) -> bytes:
+    """The JSON of exports and police packages: indented, UTF-8 as is."""
+    return json.dumps(value, indent=2, ensure_ascii=False).encode()
+
+
 def case_json(items: list[Any]) -> bytes:
-    return json.dumps({"cases": [case_record(i) for i in items]}, indent=2, ensure_ascii=False).encode()
+    return json_bytes({"cases": [case_record(i) for i in items]})
 
 
 CSV_COLUMNS = [

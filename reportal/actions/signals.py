@@ -32,5 +32,5 @@ def kept_evidence(item: Any) -> list[KeptEvidence]:
     """Every piece of evidence kept for `item` and not yet expired, from whichever app keeps it (none: empty)."""
     found: list[KeptEvidence] = []
     for _receiver, answer in police_evidence_wanted.send(sender=KeptEvidence, item=item):
-        found.extend(answer or [])
+        found.extend(e for e in answer or [] if isinstance(e, KeptEvidence))
     return sorted(found, key=lambda e: (e.stored_at, e.sha256))

@@ -76,6 +76,34 @@ def case_export(request: HttpRequest, item_id: int, fmt: str) -> HttpResponse:
     return response
 
 
+@require_POST
+@require_staff(*access.POLICE_PACKAGE_ROLES)
+def police_package(request: HttpRequest, item_id: int) -> HttpResponse:
+    """The item page's button: the case as one signed archive encrypted to the police unit's key (a download)."""
+    from reportal.actions import police_package as packages
+    from reportal.actions.package_format import PackageError
+
+    item = access.item_or_404(request.user, item_id, reports.items().select_related("portal"))
+    recipients = packages.configured_recipients()
+    try:
+        if not recipients:
+            raise PackageError(
+                _(
+                    "Police packages are off: no police recipient key is set. Ask the operator to set "
+                    "REPORTAL_POLICE_RECIPIENTS to the police unit's age public key."
+                )
+            )
+        package = packages.build(item, recipients=recipients, actor=request.user, via="item page")
+    except PackageError as exc:
+        audit(request.user, "actions.police_package_refused", item, portal_id=item.portal_id, reason=str(exc))
+        messages.error(request, str(exc))
+        return redirect("hotline:item", item_id=item.pk)
+    response = HttpResponse(package.data, content_type="application/x-tar")
+    response["Content-Disposition"] = f'attachment; filename="{package.filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @require_staff(Role.ANALYST, Role.SENIOR, Role.ADMIN, Role.PARTNER)
 def cases_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """Every actioned address of the visible portals in a period, for the police (CSV or JSON)."""
