@@ -46,16 +46,24 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=1_000_000)
     parser.add_argument("--pg", default="", help="a PostgreSQL server's URL; a private database is made on it")
     parser.add_argument("--repeat", type=int, default=7, help="page loads measured (median shown)")
+    parser.add_argument("--data-dir", default="", help="keep the SQLite database here (default: a temporary directory)")
+    parser.add_argument("--pg-name", default="", help="name of the PostgreSQL database (default: bench_stats_<pid>)")
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database afterwards")
+    parser.add_argument(
+        "--reuse", action="store_true", help="a database that already holds the generated raw rows is measured again"
+    )
+    parser.add_argument("--generate-only", action="store_true", help="write the raw rows and stop (with --reuse later)")
     args = parser.parse_args()
 
-    data_dir = tempfile.mkdtemp(prefix="bench-stats-")
+    data_dir = args.data_dir or tempfile.mkdtemp(prefix="bench-stats-")
+    os.makedirs(data_dir, exist_ok=True)
     os.environ["REPORTAL_DATA_DIR"] = data_dir
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reportal.settings")
     for name in ("CELERY_BROKER_URL", "REDIS_URL"):
         os.environ.pop(name, None)
     database = ""
     if args.pg:
-        database = _make_pg_database(args.pg)
+        database = _make_pg_database(args.pg, args.pg_name or f"bench_stats_{os.getpid()}", reuse=args.reuse)
         os.environ["DATABASE_URL"] = database
     else:
         os.environ.pop("DATABASE_URL", None)
@@ -71,21 +79,23 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         backend = "PostgreSQL" if args.pg else "SQLite"
         print(f"backend: {backend}; reports: {args.reports:,}; portals: {PORTALS}; days: {DAYS}", flush=True)
-        run(args.reports, args.repeat)
+        run(args.reports, args.repeat, reuse=args.reuse, generate_only=args.generate_only)
     finally:
-        if database:
+        if database and not args.keep:
             from django.db import connections
 
             connections.close_all()
             _drop_pg_database(args.pg, database)
 
 
-def _make_pg_database(server: str) -> str:
+def _make_pg_database(server: str, name: str, *, reuse: bool) -> str:
     import psycopg
 
-    name = f"bench_stats_{os.getpid()}"
     with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not (exists and reuse):
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
     return server.rsplit("/", 1)[0] + "/" + name
 
 
@@ -379,7 +389,18 @@ def _raw_sql_counts(portal_id: int, since: date, until: date) -> int:
     return len(list(rows))
 
 
-def run(total: int, repeat: int) -> None:
+def _generated(total: int) -> list[Any] | None:
+    """The bench portals, when the database already holds `total` generated reports (--reuse)."""
+    from reportal.portals.models import Portal
+    from reportal.reports.models import Report
+
+    portals = list(Portal.objects.filter(slug__startswith="p", name__startswith="Portal ").order_by("slug"))
+    if len(portals) == PORTALS and Report.objects.count() == total:
+        return portals
+    return None
+
+
+def run(total: int, repeat: int, *, reuse: bool = False, generate_only: bool = False) -> None:
     from django.db import connection
     from django.test import Client
 
@@ -389,8 +410,15 @@ def run(total: int, repeat: int) -> None:
     if connection.vendor == "sqlite":  # the bulk load and rebuild touch large indexes: give SQLite a 400 MB page cache
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size=-400000")
-    portals, seconds, rows = generate(total)
-    print(f"generated: {rows:,} raw rows in {seconds:.1f} s ({rows / seconds:,.0f} rows/s)", flush=True)
+    found = _generated(total) if reuse else None
+    if found is not None:
+        portals = found
+        print("generated: reusing the raw rows already in this database", flush=True)
+    else:
+        portals, seconds, rows = generate(total)
+        print(f"generated: {rows:,} raw rows in {seconds:.1f} s ({rows / seconds:,.0f} rows/s)", flush=True)
+    if generate_only:
+        return
     if connection.vendor == "postgresql":  # as autovacuum would soon after a bulk load: plans need statistics
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -415,8 +443,8 @@ def run(total: int, repeat: int) -> None:
             cursor.execute("ANALYZE")
 
     busiest = portals[0]  # the busiest portal (weights above)
-    analyst = make_staff("bench-analyst", "analyst")[0]
-    partner = make_staff("bench-partner", "partner", [busiest])[0]
+    analyst = make_staff(f"bench-analyst-{os.getpid()}", "analyst")[0]
+    partner = make_staff(f"bench-partner-{os.getpid()}", "partner", [busiest])[0]
     since, until = date(2025, 1, 1), date(2025, 12, 31)
     query = f"portal={busiest.slug}&from={since}&to={until}"
 

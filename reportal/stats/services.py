@@ -17,15 +17,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from reportal.actions import services as actions
 from reportal.reports import services as reports
 from reportal.stats import facts
 from reportal.stats.facts import Contribution, Fact
-from reportal.stats.models import DailyCount, ItemFact
+from reportal.stats.models import DailyCount, ItemFact, MonthlyCount
 
 logger = logging.getLogger(__name__)
 
@@ -37,16 +36,32 @@ Progress = Callable[[int, int], None]  # (done, total)
 # --- Keeping the figures up to date -------------------------------------------------------------------------
 
 
-def _apply(delta: Counter[CountKey]) -> None:
-    """Add `delta` to DailyCount (inside the caller's transaction); rows that fall to zero go."""
-    for (portal_id, day, metric, key), change in sorted(delta.items()):
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _month_end(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def _add_to(model: type[DailyCount] | type[MonthlyCount], field: str, delta: Counter[CountKey]) -> None:
+    for (portal_id, when, metric, key), change in sorted(delta.items()):
         if not change:
             continue
-        rows = DailyCount.objects.filter(portal_id=portal_id, day=day, metric=metric, key=key)
+        rows = model.objects.filter(portal_id=portal_id, metric=metric, key=key, **{field: when})
         if not rows.update(count=F("count") + change):
-            DailyCount.objects.create(portal_id=portal_id, day=day, metric=metric, key=key, count=change)
+            model.objects.create(portal_id=portal_id, metric=metric, key=key, count=change, **{field: when})
         elif change < 0:
             rows.filter(count=0).delete()
+
+
+def _apply(delta: Counter[CountKey]) -> None:
+    """Add `delta` to DailyCount and MonthlyCount (inside the caller's transaction); rows that fall to zero go."""
+    per_month: Counter[CountKey] = Counter()
+    for (portal_id, day, metric, key), change in delta.items():
+        per_month[(portal_id, month_of(day), metric, key)] += change
+    _add_to(DailyCount, "day", delta)
+    _add_to(MonthlyCount, "month", per_month)
 
 
 def _fact_row(fact: Fact) -> ItemFact:
@@ -138,10 +153,22 @@ def update_report_days(pairs: Iterable[tuple[int, date]]) -> None:
                     for source, n in counted.items():
                         if not rows.filter(key=source).update(count=n):
                             DailyCount.objects.create(portal_id=portal_id, day=day, metric=REPORTS, key=source, count=n)
+                    _recount_month(portal_id, month_of(day), REPORTS)
                 break
             except IntegrityError:
                 if attempt == 4:
                     raise
+
+
+def _recount_month(portal_id: int, month: date, metric: str) -> None:
+    """Set one metric's monthly rows to the sum of its daily rows (inside the caller's transaction)."""
+    days = DailyCount.objects.filter(portal_id=portal_id, metric=metric, day__gte=month, day__lte=_month_end(month))
+    summed = {key: int(n) for key, n in days.values("key").annotate(n=Sum("count")).values_list("key", "n") if n}
+    rows = MonthlyCount.objects.filter(portal_id=portal_id, month=month, metric=metric)
+    rows.exclude(key__in=list(summed)).delete()
+    for key, n in summed.items():
+        if not rows.filter(key=key).update(count=n):
+            MonthlyCount.objects.create(portal_id=portal_id, month=month, metric=metric, key=key, count=n)
 
 
 def update_for_reports(report_ids: Iterable[int], item_ids: Iterable[int]) -> None:
@@ -184,15 +211,17 @@ def _insert_facts(rows: list[Fact], now: object) -> None:
     _executemany(ItemFact._meta.db_table, columns, values)
 
 
-def _add_counts(counts: Counter[CountKey]) -> None:
-    """Add counts to DailyCount in bulk (INSERT ... ON CONFLICT DO UPDATE: SQLite 3.24+ and PostgreSQL)."""
+def _add_counts(counts: Counter[CountKey], model: type[DailyCount] | type[MonthlyCount] = DailyCount) -> None:
+    """Add counts to DailyCount (or MonthlyCount) in bulk (INSERT ... ON CONFLICT DO UPDATE: SQLite 3.24+ and
+    PostgreSQL)."""
     day = connection.ops.adapt_datefield_value
     values = [(p, day(d), metric, key, n) for (p, d, metric, key), n in sorted(counts.items()) if n]
     quote = connection.ops.quote_name
-    table = quote(DailyCount._meta.db_table)
+    table = quote(model._meta.db_table)
     count = quote("count")
-    columns = ", ".join(quote(c) for c in ("portal_id", "day", "metric", "key", "count"))
-    conflict = ", ".join(quote(c) for c in ("portal_id", "day", "metric", "key"))
+    when = "day" if model is DailyCount else "month"
+    columns = ", ".join(quote(c) for c in ("portal_id", when, "metric", "key", "count"))
+    conflict = ", ".join(quote(c) for c in ("portal_id", when, "metric", "key"))
     sql = (
         f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s) "  # noqa: S608 - our own names
         f"ON CONFLICT ({conflict}) DO UPDATE SET {count} = {table}.{count} + excluded.{count}"
@@ -227,17 +256,21 @@ def rebuild(*, progress: Progress | None = None, batch: int = 5000) -> RebuildRe
     done = 0
     with transaction.atomic():
         DailyCount.objects.all().delete()
+        MonthlyCount.objects.all().delete()
         ItemFact.objects.all().delete()
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         counts: Counter[CountKey] = Counter()
+        per_month: Counter[CountKey] = Counter()  # small (portals x months x keys): held to the end
         for portal_id, day, source, n in reports.report_counts():
             counts[(portal_id, day, REPORTS, source)] += n
+            per_month[(portal_id, month_of(day), REPORTS, source)] += n
         for start in range(low, high + 1, batch):
             computed = list(facts.compute_facts(range(start, min(start + batch, high + 1))).values())
             _insert_facts(computed, now)
             for fact in computed:
                 for (metric, key, day), n in fact.contributions.items():
                     counts[(fact.portal_id, day, metric, key)] += n
+                    per_month[(fact.portal_id, month_of(day), metric, key)] += n
             done += len(computed)
             if len(counts) > FLUSH_KEYS:
                 _add_counts(counts)
@@ -245,6 +278,7 @@ def rebuild(*, progress: Progress | None = None, batch: int = 5000) -> RebuildRe
             if progress is not None:
                 progress(done, total)
         _add_counts(counts)
+        _add_counts(per_month, MonthlyCount)
         count_rows = DailyCount.objects.count()
     return RebuildResult(items=done, counts=count_rows, seconds=clock.monotonic() - started)
 
@@ -269,6 +303,20 @@ def check() -> list[str]:
         f"portal {p} {d} {m}/{k}: stored {stored.get((p, d, m, k), 0)}, raw rows {fresh.get((p, d, m, k), 0)}"
         for p, d, m, k in keys
         if stored.get((p, d, m, k), 0) != fresh.get((p, d, m, k), 0)
+    ] + month_mismatches()
+
+
+def month_mismatches() -> list[str]:
+    """Monthly rows that are not the sum of their daily rows."""
+    summed: Counter[CountKey] = Counter()
+    for (p, d, m, k), n in all_counts().items():
+        summed[(p, month_of(d), m, k)] += n
+    stored = all_monthly_counts()
+    return [
+        f"portal {p} {month:%Y-%m} {m}/{k}: month row {stored.get(key, 0)}, days {summed[key]}"
+        for key in sorted(set(stored) | {key for key, n in summed.items() if n})
+        for p, month, m, k in [key]
+        if stored.get(key, 0) != summed[key]
     ]
 
 
@@ -284,60 +332,108 @@ class Period:
     portal_ids: frozenset[int] | None = None
 
 
-def _counts(period: Period) -> QuerySet[DailyCount]:
-    rows = DailyCount.objects.filter(day__gte=period.since, day__lte=period.until)
+@dataclass(frozen=True)
+class _Spans:
+    """A period cut into whole months (read from MonthlyCount) and the days of partial months at either end."""
+
+    months: tuple[date, date] | None  # first days of the first and last whole month
+    days: list[tuple[date, date]]
+
+
+def _spans(period: Period) -> _Spans:
+    first = period.since if period.since.day == 1 else _month_end(period.since) + timedelta(days=1)
+    last_end = period.until if period.until == _month_end(period.until) else month_of(period.until) - timedelta(days=1)
+    if first > last_end:
+        return _Spans(None, [(period.since, period.until)])
+    days = []
+    if period.since < first:
+        days.append((period.since, first - timedelta(days=1)))
+    if last_end < period.until:
+        days.append((last_end + timedelta(days=1), period.until))
+    return _Spans((first, month_of(last_end)), days)
+
+
+def _in_portals(rows: QuerySet[Any], period: Period) -> QuerySet[Any]:
     if period.portal_ids is not None:
         rows = rows.filter(portal_id__in=sorted(period.portal_ids))
     return rows
 
 
+def _month_rows(period: Period, spans: _Spans) -> QuerySet[MonthlyCount]:
+    if spans.months is None:
+        return MonthlyCount.objects.none()
+    return _in_portals(MonthlyCount.objects.filter(month__gte=spans.months[0], month__lte=spans.months[1]), period)
+
+
+def _day_rows(period: Period, spans: _Spans) -> QuerySet[DailyCount]:
+    if not spans.days:
+        return DailyCount.objects.none()
+    within = Q()
+    for since, until in spans.days:
+        within |= Q(day__gte=since, day__lte=until)
+    return _in_portals(DailyCount.objects.filter(within), period)
+
+
 def totals(period: Period) -> dict[str, dict[str, int]]:
-    """{metric: {key: count}} over the period, in one grouped query."""
+    """{metric: {key: count}} over the period: whole months from the monthly rows, the rest from the daily ones."""
     found: dict[str, dict[str, int]] = defaultdict(dict)
-    rows = _counts(period).values("metric", "key").annotate(n=Sum("count")).values_list("metric", "key", "n")
-    for metric, key, n in rows:
-        if n:
-            found[metric][key] = int(n)
+    spans = _spans(period)
+    for rows in (_month_rows(period, spans), _day_rows(period, spans)):
+        for metric, key, n in rows.values("metric", "key").annotate(n=Sum("count")).values_list("metric", "key", "n"):
+            if n:
+                found[metric][key] = found[metric].get(key, 0) + int(n)
     return dict(found)
+
+
+def _per_month(
+    period: Period, fields: list[str], *, metrics: Iterable[str] | None = None, key: str | None = None
+) -> Counter[tuple[Any, ...]]:
+    """Sums over the period grouped by `fields` and month: {(*fields, first day of month): count}."""
+    spans = _spans(period)
+    month_rows, day_rows = _month_rows(period, spans), _day_rows(period, spans)
+    if metrics is not None:
+        month_rows, day_rows = month_rows.filter(metric__in=list(metrics)), day_rows.filter(metric__in=list(metrics))
+    if key is not None:
+        month_rows, day_rows = month_rows.filter(key=key), day_rows.filter(key=key)
+    found: Counter[tuple[Any, ...]] = Counter()
+    for *values, month, n in (
+        month_rows.values(*fields, "month").annotate(n=Sum("count")).values_list(*fields, "month", "n")
+    ):
+        found[(*values, month)] += int(n or 0)
+    # The partial months: a few dozen days at most, summed per month here rather than with a date function per row.
+    for *values, day, n in day_rows.values(*fields, "day").annotate(n=Sum("count")).values_list(*fields, "day", "n"):
+        found[(*values, month_of(day))] += int(n or 0)
+    return found
 
 
 def monthly(period: Period, metrics: Iterable[str], *, key: str | None = None) -> dict[str, dict[date, int]]:
     """{metric: {first day of month: count}} over the period (of one key only, where given)."""
     found: dict[str, dict[date, int]] = defaultdict(dict)
-    chosen = _counts(period).filter(metric__in=list(metrics))
-    if key is not None:
-        chosen = chosen.filter(key=key)
-    rows = (
-        chosen.annotate(month=TruncMonth("day"))
-        .values("metric", "month")
-        .annotate(n=Sum("count"))
-        .values_list("metric", "month", "n")
-    )
-    for metric, month, n in rows:
-        month_day = month.date() if isinstance(month, datetime) else month
-        found[metric][month_day] = int(n or 0)
+    for (metric, month), n in _per_month(period, ["metric"], metrics=metrics, key=key).items():
+        found[metric][month] = n
     return dict(found)
 
 
 def grouped(period: Period, group_by: str, slugs: dict[int, str]) -> list[tuple[str, str, str, int]]:
     """(metric, key, group, count) over the period; group is the month, day or portal slug ('' for 'key')."""
-    rows = _counts(period)
     found: list[tuple[str, str, str, int]] = []
     if group_by == "key":
-        for metric, key, n in rows.values("metric", "key").annotate(n=Sum("count")).values_list("metric", "key", "n"):
-            found.append((metric, key, "", int(n or 0)))
+        for metric, keys in totals(period).items():
+            found.extend((metric, key, "", n) for key, n in keys.items())
     elif group_by == "month":
-        by_month = rows.annotate(month=TruncMonth("day")).values("metric", "key", "month").annotate(n=Sum("count"))
-        for metric, key, month, n in by_month.values_list("metric", "key", "month", "n"):
-            found.append((metric, key, f"{month:%Y-%m}", int(n or 0)))
+        for (metric, key, month), n in _per_month(period, ["metric", "key"]).items():
+            found.append((metric, key, f"{month:%Y-%m}", n))
     elif group_by == "day":
+        rows = _in_portals(DailyCount.objects.filter(day__gte=period.since, day__lte=period.until), period)
         by_day = rows.values("metric", "key", "day").annotate(n=Sum("count"))
         for metric, key, day, n in by_day.values_list("metric", "key", "day", "n"):
             found.append((metric, key, day.isoformat(), int(n or 0)))
     elif group_by == "portal":
-        by_portal = rows.values("metric", "key", "portal_id").annotate(n=Sum("count"))
-        for metric, key, portal_id, n in by_portal.values_list("metric", "key", "portal_id", "n"):
-            found.append((metric, key, slugs.get(portal_id, str(portal_id)), int(n or 0)))
+        by_portal: Counter[tuple[str, str, int]] = Counter()
+        for (metric, key, portal_id, _month), n in _per_month(period, ["metric", "key", "portal_id"]).items():
+            by_portal[(metric, key, portal_id)] += n
+        for (metric, key, portal_id), n in by_portal.items():
+            found.append((metric, key, slugs.get(portal_id, str(portal_id)), n))
     else:
         raise ValueError(f"group_by must be key, month, day or portal, not {group_by!r}.")
     return sorted((r for r in found if r[3]), key=lambda r: (r[0], r[2], r[1]))
@@ -437,6 +533,15 @@ def first_and_last_day(portal_id: int) -> tuple[date | None, date | None]:
     """The earliest and latest day with any figure in this portal."""
     days = DailyCount.objects.filter(portal_id=portal_id).values_list("day", flat=True)
     return days.order_by("day").first(), days.order_by("-day").first()
+
+
+def all_monthly_counts() -> dict[CountKey, int]:
+    """Every stored monthly count (for tests and the check)."""
+    return {
+        (p, d, m, k): n
+        for p, d, m, k, n in MonthlyCount.objects.values_list("portal_id", "month", "metric", "key", "count")
+        if n
+    }
 
 
 def all_counts() -> dict[CountKey, int]:

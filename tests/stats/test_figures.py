@@ -17,7 +17,13 @@ from tests.stats.histories import Decided, History, histories, portals, raw_figu
 
 pytestmark = pytest.mark.django_db
 
-PERIODS = [(date(2025, 1, 1), date(2025, 12, 31)), (date(2025, 2, 1), date(2025, 3, 15))]
+# Whole months only, whole months and a partial last month, partial months at both ends, part of one month.
+PERIODS = [
+    (date(2025, 1, 1), date(2025, 12, 31)),
+    (date(2025, 2, 1), date(2025, 3, 15)),
+    (date(2025, 1, 20), date(2025, 4, 10)),
+    (date(2025, 2, 3), date(2025, 2, 25)),
+]
 
 
 class Rollback(Exception):
@@ -52,6 +58,10 @@ def _dashboard_figures(period: services.Period) -> dict[str, Counter]:
     found["median_hours"] = Counter({"": summary.median_hours} if summary.count else {})
     # The removal buckets in the daily counts agree with the removals themselves.
     assert sum(totals.get("removed", {}).values()) == summary.count
+    # The monthly series (whole months from the monthly rows, the ends from the daily ones) add up to the totals.
+    for metric, months in services.monthly(period, ["reports", "urls", "assessed", "removed"]).items():
+        assert all(period.since.replace(day=1) <= month <= period.until for month in months)
+        assert sum(months.values()) == sum(totals.get(metric, {}).values()), metric
     return found
 
 
@@ -77,9 +87,11 @@ def test_every_figure_equals_a_count_from_the_raw_rows(first, later):
                     assert abs(medians[0][""] - medians[1][""]) <= 0.051
 
             live = services.all_counts()
+            assert services.month_mismatches() == []  # the monthly rows are the sums of the daily ones
             result = services.rebuild()
             assert result.items == len(items) + len(more)
             assert services.all_counts() == live
+            assert services.month_mismatches() == []
             raise Rollback
     except Rollback:
         pass
