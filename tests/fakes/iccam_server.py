@@ -7,7 +7,7 @@ INHOPE's rules), and outages on demand.
         iccam.client_cert, iccam.client_key, iccam.ca_file   # what reportal is configured with
         iccam.offline = 503          # every request answers 503 until set back to None
         iccam.stop_listening()       # connection refused until iccam.listen_again()
-        iccam.drop_next_response = True   # the next report is stored but its answer is lost (a cut connection)
+        iccam.drop_next_response = "/rest/reports"   # the next report is stored but its answer is lost
         iccam.unavailable_paths = ("hotline-reference",)   # only these calls answer 503
         iccam.add_foreign_content("http://x.test/p", assigned="SV")   # another hotline's report for us
 """
@@ -126,7 +126,7 @@ class FakeIccam:
     directory: Path
     token_lifetime: int = 1800
     offline: int | None = None
-    drop_next_response: bool = False
+    drop_next_response: str = ""  # a path fragment: the next such request is carried out but its answer is lost
     unavailable_paths: tuple[str, ...] = ()  # requests whose path contains one of these answer 503
     reports: dict[int, dict[str, Any]] = field(default_factory=dict)
     contents: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -514,9 +514,9 @@ def _handler(fake: FakeIccam) -> type[BaseHTTPRequestHandler]:
                 status, answer = fake.handle(method, split.path, query, self.headers, body)
                 if 400 <= status < 500 and status != 401:
                     fake.refused.append((method, split.path, json.dumps(answer)))
-                drop = fake.drop_next_response and method == "POST" and split.path == "/rest/reports" and status == 200
+                drop = bool(fake.drop_next_response) and fake.drop_next_response in split.path and status == 200
                 if drop:
-                    fake.drop_next_response = False
+                    fake.drop_next_response = ""
             if drop:  # stored, but the answer never reaches the caller
                 self.connection.shutdown(socket.SHUT_RDWR)
                 self.close_connection = True

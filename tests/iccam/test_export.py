@@ -89,7 +89,7 @@ def test_an_outage_is_retried_without_a_duplicate(iccam, hosted, django_capture_
     elif outage == "refused":
         iccam.stop_listening()
     else:
-        iccam.drop_next_response = True
+        iccam.drop_next_response = "/rest/reports"
     handoff = _hand_off(item, django_capture_on_commit_callbacks)
     handoff.refresh_from_db()
     assert handoff.done_at is None and handoff.attempts == 1 and handoff.next_attempt_at is not None
