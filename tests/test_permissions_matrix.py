@@ -97,6 +97,8 @@ PAGES: dict[str, list[Check]] = {
     # Partners export their own portals' cases; the walk checks that no other portal's address is in it.
     "actions:cases_export": [page(STAFF)],
     "actions:retry_notice": [page(HOTLINE, "POST")],
+    # A police referral package carries the evidence: senior analysts and hotline admins only (access.py).
+    "actions:police_package": [page({"senior", "admin"}, "POST")],
     # Statistics: every staff role; a partner viewer's figures and exports hold their portals' only, and another
     # portal's monthly report is not found.
     "stats:dashboard": [page(STAFF), page(STAFF, query="portal=aa")],
