@@ -85,6 +85,16 @@ class PreviewStore:
                 if image.item_id == item_id and (user_id is None or image.user_id == user_id)
             ]
 
+    def tokens_for(self, item_id: int, user_id: int) -> list[tuple[str, StoredImage]]:
+        """(token, image) of what `user_id` previewed of the item, for the media grid to show beside each medium."""
+        with self._lock:
+            self._evict()
+            return [
+                (token, image)
+                for token, image in self._images.items()
+                if image.item_id == item_id and image.user_id == user_id
+            ]
+
     def forget_item(self, item_id: int) -> None:
         with self._lock:
             for token in [t for t, image in self._images.items() if image.item_id == item_id]:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reportal.hotline import views
+from reportal.hotline import mediaviews, views
 
 app_name = "hotline"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("items/<int:item_id>/abuse-contact/", views.abuse_contact, name="abuse_contact"),
     path("next/", views.next_item, name="next"),
     path("items/<int:item_id>/preview/", views.item_preview, name="item_preview"),
+    path("items/<int:item_id>/media/", mediaviews.media_grid, name="media"),
+    path("items/<int:item_id>/media/grade/", mediaviews.grade_media, name="grade_media"),
     path("preview/<str:token>/", views.thumbnail, name="thumbnail"),
     path("preview/<str:token>/reveal/", views.reveal, name="reveal"),
     path("heartbeat/", views.heartbeat, name="heartbeat"),
