@@ -49,10 +49,10 @@ class Tile:
 
 
 def _tiles(request: HttpRequest, item: ReportedUrl) -> list[Tile]:
-    held: dict[str, tuple[str, preview.StoredImage]] = {}
-    for token, image in preview.STORE.tokens_for(item.pk, request.user.pk):
-        held.setdefault(image.source_url, (token, image))
-        held.setdefault(hashlib.sha256(image.original).hexdigest(), (token, image))
+    held: dict[str, tuple[str, preview.StoredImage | None]] = {}
+    for token, stored in preview.STORE.tokens_for(item.pk, int(request.user.pk or 0)):
+        held.setdefault(stored.source_url, (token, stored))
+        held.setdefault(hashlib.sha256(stored.original).hexdigest(), (token, stored))
     revealed = set(request.session.get(REVEALED_SESSION_KEY, []))
     preference = wellbeing.viewing_preference(request.user)
     threshold = media.min_bank_quality()
