@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
     path("staff/", include("reportal.accounts.urls")),
     path("workbench/removal/", include("reportal.actions.urls")),
+    path("workbench/search/", include("reportal.crawler.urls")),
     path("workbench/", include("reportal.hotline.urls")),
     path("stats/", include("reportal.stats.urls")),
     path("", include("reportal.hashes.urls")),  # HMA-compatible /h/, /m/, /c/

@@ -184,9 +184,16 @@ def _hash_medium(crawl: Crawl, url: str, key: str, kind: str, figures: PageFigur
 def _hash_and_match(row: CrawlMedia, data: bytes) -> list[Any]:
     """Fill the row's hashes from the bytes (held in memory only) and return the bank matches, nearest first."""
     if row.kind == "video":
-        # Video: MD5 and SHA-256 now; vPDQ joins here once the hashes stage exports hash_video.
-        row.md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
-        row.sha256 = hashlib.sha256(data).hexdigest()
+        try:
+            video = hashes.hash_video(data)
+        except hashes.VideoHashError:
+            # Not decodable as video: still known by its bytes (MD5, SHA-256).
+            row.md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
+            row.sha256 = hashlib.sha256(data).hexdigest()
+            return list(hashes.lookup_bytes(data))
+        row.md5, row.sha256, row.duration_s = video.md5, video.sha256, video.duration_s
+        row.width, row.height = video.width, video.height
+        row.vpdq = [{"pdq": f.pdq_hex, "quality": f.quality, "timestamp": f.timestamp_s} for f in video.frames]
         return list(hashes.lookup_bytes(data))
     image = hashes.hash_bytes(data, mode="fast")
     row.md5, row.sha256 = image.md5, image.sha256

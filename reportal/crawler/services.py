@@ -73,7 +73,7 @@ def start_crawl(
             scope=scope,
             origin=origin,
             seed_item=seed_item,
-            portal=portal,
+            portal_id=getattr(portal, "pk", None) or portal.id,
             started_by=started_by if getattr(started_by, "pk", None) else None,
             max_depth=settings.REPORTAL_CRAWL_MAX_DEPTH if max_depth is None else max_depth,
             max_pages=settings.REPORTAL_CRAWL_MAX_PAGES if max_pages is None else max_pages,

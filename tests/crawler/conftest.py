@@ -11,6 +11,7 @@ from reportal.hashes import matcher
 from tests.fakes.crawl_site import CrawlSite, SiteMap, running_site
 from tests.fakes.fixtures import *  # noqa: F403
 from tests.fakes.items import make_portal
+from tests.hotline.conftest import staff_client, staff_user  # noqa: F401 - signed-in staff for the page tests
 
 BANK = "CRAWL_TEST_BANK"
 GRADE = "baseline/uk-A"

@@ -17,14 +17,21 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 
 def picture(seed: int, width: int = 160, height: int = 120) -> Image.Image:
-    """A smooth random colour field: PDQ sees a different picture for every seed (distance ~128 between two)."""
+    """Random colour fields at two scales and a few discs: a different picture for every seed (PDQ distance ~128
+    between two), and one whose PDQ survives resizing and re-encoding, as a photograph's does."""
     rng = np.random.default_rng(seed + 1_000_003)
-    small = rng.integers(0, 256, (6, 8, 3), dtype=np.uint8)
-    return Image.fromarray(small).resize((width, height), Image.BICUBIC)
+    coarse = Image.fromarray(rng.integers(0, 256, (4, 5, 3), dtype=np.uint8)).resize((width, height), Image.BICUBIC)
+    fine = Image.fromarray(rng.integers(0, 256, (12, 16, 3), dtype=np.uint8)).resize((width, height), Image.BICUBIC)
+    image = Image.blend(coarse, fine, 0.35)
+    draw = ImageDraw.Draw(image)
+    for _ in range(4):
+        x, y, r = int(rng.integers(0, width)), int(rng.integers(0, height)), int(rng.integers(width // 10, width // 4))
+        draw.ellipse([x - r, y - r, x + r, y + r], fill=tuple(int(v) for v in rng.integers(0, 256, 3)))
+    return image
 
 
 def jpeg(image: Image.Image, quality: int = 85) -> bytes:

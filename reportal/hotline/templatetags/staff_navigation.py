@@ -26,6 +26,7 @@ PAGES: tuple[tuple[str, Any], ...] = (
     ("hotline:queue", _("Queue")),
     ("hotline:reviews", _("Second opinions")),
     ("actions:removal", _("Removal")),
+    ("crawler:crawls", _("Proactive search")),
     ("hotline:team", _("Team")),
     ("/stats/", _("Statistics")),
     ("accounts:audit_log", _("Audit log")),
