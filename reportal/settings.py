@@ -471,7 +471,9 @@ if REPORTAL_CRAWL_KNOWN_MATERIAL not in ("review", "act"):
 REPORTAL_CRAWL_CLAIM_SECONDS = env_float("REPORTAL_CRAWL_CLAIM_SECONDS", 120.0)
 # One task works a crawl this long, then hands over to a fresh message (stop requests and other crawls get a turn).
 REPORTAL_CRAWL_SLICE_SECONDS = env_float("REPORTAL_CRAWL_SLICE_SECONDS", 60.0)
-CELERY_BEAT_SCHEDULE["crawler-resume"] = {"task": "crawler.resume_crawls", "schedule": 30.0}
+# How often beat looks for running crawls that no worker touches (seconds).
+REPORTAL_CRAWL_RESUME_SECONDS = env_float("REPORTAL_CRAWL_RESUME_SECONDS", 30.0)
+CELERY_BEAT_SCHEDULE["crawler-resume"] = {"task": "crawler.resume_crawls", "schedule": REPORTAL_CRAWL_RESUME_SECONDS}
 
 # --- Tracing, notices and monitoring (reportal.tracing, reportal.actions) --------------------------------------
 REPORTAL_RDAP_CACHE_HOURS = env_float("REPORTAL_RDAP_CACHE_HOURS", 24.0)
