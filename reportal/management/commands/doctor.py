@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 # An undone hand-off older than this means work is stuck, not just queued (the sweep re-sends every minute).
 STUCK_AFTER = timedelta(minutes=15)
@@ -72,7 +73,7 @@ class Command(BaseCommand):
         problems = [f for f in findings if not f.ok]
         if problems:
             raise CommandError(
-                _("%(count)s problem(s) found: %(names)s.")
+                ngettext("%(count)s problem found: %(names)s.", "%(count)s problems found: %(names)s.", len(problems))
                 % {"count": len(problems), "names": ", ".join(f.name for f in problems)},
                 returncode=1,
             )
@@ -100,7 +101,8 @@ def check_database() -> Finding:
         return Finding(
             "database",
             False,
-            _("%(count)s migration(s) not applied") % {"count": len(plan)},
+            ngettext("%(count)s migration not applied", "%(count)s migrations not applied", len(plan))
+            % {"count": len(plan)},
             _("Run reportal migrate."),
         )
     return Finding("database", True, _("%(vendor)s answers in %(ms).0f ms") % {"vendor": vendor, "ms": elapsed_ms})
@@ -140,7 +142,8 @@ def check_broker() -> Finding:
                 "still accepted meanwhile; their hand-offs wait in the outbox."
             ),
         )
-    return Finding("broker", True, _("%(url)s, %(count)s message(s) waiting") % {"url": shown, "count": pending})
+    waiting = ngettext("%(url)s, %(count)s message waiting", "%(url)s, %(count)s messages waiting", pending)
+    return Finding("broker", True, waiting % {"url": shown, "count": pending})
 
 
 def check_cache() -> Finding:
