@@ -106,7 +106,50 @@ def _signal_types() -> list[Any]:
     from threatexchange.signal_type.md5 import VideoMD5Signal
     from threatexchange.signal_type.pdq.signal import PdqSignal
 
-    return [PdqSignal, VideoMD5Signal]
+    return [PdqSignal, VideoMD5Signal, vpdq_signal_type()]
+
+
+def vpdq_signal_type() -> Any:
+    """threatexchange's `vpdq` signal type: its own class where the `vpdq` package is installed, else one of the
+    same name and signal format that needs no FFmpeg (reportal hashes videos itself; an exchange only needs the
+    name and the validation)."""
+    try:
+        from threatexchange.extensions.vpdq.vpdq import VPDQSignal
+
+        return VPDQSignal
+    except ImportError:
+        pass
+    from threatexchange.content_type.video import VideoContent
+    from threatexchange.signal_type.signal_base import SimpleSignalType, TrivialSignalTypeIndex
+
+    from reportal.hashes.signals import validate_vpdq
+
+    class CompatVPDQSignal(SimpleSignalType):
+        @classmethod
+        def get_name(cls) -> str:
+            return "vpdq"
+
+        @classmethod
+        def get_content_types(cls) -> list[Any]:
+            return [VideoContent]
+
+        @classmethod
+        def get_index_cls(cls) -> Any:
+            return TrivialSignalTypeIndex
+
+        @classmethod
+        def validate_signal_str(cls, signal_str: str) -> str:
+            try:
+                validate_vpdq(signal_str)
+            except InvalidSignal as exc:
+                raise ValueError(str(exc)) from None
+            return signal_str
+
+        @staticmethod
+        def get_examples() -> list[str]:
+            return []
+
+    return CompatVPDQSignal
 
 
 def _checkpoint_json(checkpoint: Any) -> Any:
@@ -166,10 +209,10 @@ def _store_delta(name: str, api: Any, api_cls: Any, bank: Bank, updates: dict[An
                 new_rows.append(signals)
     existing = set(
         BankContent.objects.filter(bank=bank, external_id__in=[r.external_id for r in new_rows]).values_list(
-            "external_id", "pdq", "md5"
+            "external_id", "pdq", "md5", "vpdq"
         )
     )
-    fresh = [r for r in new_rows if (r.external_id, r.pdq, r.md5) not in existing]
+    fresh = [r for r in new_rows if (r.external_id, r.pdq, r.md5, r.vpdq) not in existing]
     if fresh:
         bank_services.add_contents_bulk(bank, fresh)
     if withdrawn:

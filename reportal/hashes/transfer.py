@@ -11,7 +11,8 @@ Formats:
 - ``jsonl``: one JSON object per line: ``{"signals": {"pdq": ...}, "pdq_quality": 90, "classification": ...}``;
   top-level ``pdq``/``md5``/... keys or ``signal_type``/``signal`` are read as well.
 - ``local_file``: python-threatexchange's LocalFileSignalExchangeAPI format: ``<signal_type> <signal>`` per line
-  (threatexchange's names: ``pdq``, ``video_md5``, ``video_sha256``); with ``signal_type`` given, bare signals.
+  (threatexchange's names: ``pdq``, ``video_md5``, ``video_sha256``, ``vpdq``); with ``signal_type`` given, bare
+  signals. A ``vpdq`` signal is threatexchange's JSON list of ``"hash,quality,timestamp"`` strings, on one line.
 """
 
 from __future__ import annotations
@@ -38,10 +39,22 @@ from reportal.hashes.signals import SIGNAL_TYPES, InvalidSignal, canonical_type
 
 FORMATS = ("csv", "jsonl", "local_file")
 # threatexchange's names for the signals it knows; sha1 has none there and is left out of local_file exports.
-LOCAL_FILE_NAMES = {"pdq": "pdq", "md5": "video_md5", "sha256": "video_sha256"}
+LOCAL_FILE_NAMES = {"pdq": "pdq", "md5": "video_md5", "sha256": "video_sha256", "vpdq": "vpdq"}
 CSV_COLUMNS = [
-    "id", "pdq", "pdq_quality", "md5", "sha1", "sha256", "classification", "source", "external_id", "note",
-    "enabled", "created_at", "analyst",
+    "id",
+    "pdq",
+    "pdq_quality",
+    "md5",
+    "sha1",
+    "sha256",
+    "classification",
+    "source",
+    "external_id",
+    "note",
+    "enabled",
+    "created_at",
+    "analyst",
+    "vpdq",
 ]
 BATCH_ROWS = 5000
 
@@ -85,14 +98,19 @@ class ImportProgress:
 _PROVENANCE = ("classification", "source", "external_id", "note", "original_media_uri")
 
 
+def _signal_text(value: Any) -> str:
+    # A vpdq signal in JSON lines may be the list of frames itself rather than its JSON text.
+    return json.dumps(value) if isinstance(value, list) else str(value)
+
+
 def _signals_from_record(record: dict[str, Any], default_source: str) -> ContentSignals:
     signals: dict[str, str] = {}
     nested = record.get("signals")
     if isinstance(nested, dict):
-        signals.update({str(k): str(v) for k, v in nested.items() if v})
+        signals.update({str(k): _signal_text(v) for k, v in nested.items() if v})
     for key in SIGNAL_TYPES:
         if record.get(key):
-            signals[key] = str(record[key])
+            signals[key] = _signal_text(record[key])
     if record.get("signal_type") and record.get("signal"):
         signals[str(record["signal_type"])] = str(record["signal"])
     provenance = {k: str(record.get(k) or "") for k in _PROVENANCE}
@@ -215,8 +233,13 @@ def import_file(
                 if progress:
                     progress(
                         ImportProgress(
-                            job.offset, size, job.rows_added, job.rows_skipped, resumed_from,
-                            time.monotonic() - started, job.rows_added - rows_before,
+                            job.offset,
+                            size,
+                            job.rows_added,
+                            job.rows_skipped,
+                            resumed_from,
+                            time.monotonic() - started,
+                            job.rows_added - rows_before,
                         )
                     )
             if not raw:
@@ -288,6 +311,7 @@ def export_bank(
             "enabled": content.enabled,
             "created_at": content.created_at.isoformat(),
             "analyst": analyst,
+            "vpdq": content.vpdq,
         }
         if writer:
             writer.writerow([record[c] for c in CSV_COLUMNS])
