@@ -184,7 +184,7 @@ def sample_rules() -> list[dict[str, Any]]:
 def load_rules(rows: list[dict[str, Any]], *, model: Any = RoutingRule, replace: bool = False) -> int:
     """Create (or with `replace`, update) rules from rows like those in data/routing_rules.json.
 
-    Rows are keyed by their conditions. `model` may be the table as migration 0002 saw it (one `country_code` per
+    Rows are keyed by their name (else by their conditions). `model` may be the table as migration 0002 saw it (one `country_code` per
     rule): there, only single-country rows of the routes it knew are loaded; 0004 adds the rest."""
     count = 0
     fields = {f.name for f in model._meta.get_fields()} - {"id"}
@@ -195,6 +195,8 @@ def load_rules(rows: list[dict[str, Any]], *, model: Any = RoutingRule, replace:
             if row.get("action") not in ("partner", "host_and_police", "host") or len(countries) > 2:
                 continue
             key = {"country_code": countries}
+        elif row.get("name"):
+            key = {"name": row["name"]}
         else:
             key = {
                 "hosting_countries": countries,
@@ -202,6 +204,8 @@ def load_rules(rows: list[dict[str, Any]], *, model: Any = RoutingRule, replace:
                 "portal_country": row.get("portal_country", ""),
             }
         values = {k: v for k, v in row.items() if k in fields and k not in key and k != "country_code"}
+        if not legacy:
+            values["hosting_countries"] = countries
         if replace:
             model.objects.update_or_create(**key, defaults=values)
             count += 1
