@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reportal.actions import casefile, package_format
+from reportal.actions.models import DeliveryState, NoticeKind
 from reportal.actions.package_format import PackageError, PackageFile
 from reportal.actions.signals import KeptEvidence, kept_evidence
 from reportal.audit.services import record as audit
@@ -100,6 +101,15 @@ def build(item: Any, *, recipients: list[str], actor: Any | None, via: str) -> P
             "package": package_facts,
             "case": record,
             "timeline": timeline(record, rows),
+            "status_label": dict(ItemStatus.choices).get(record["status"], record["status"]),
+            "notices": [
+                {
+                    **n,
+                    "kind_label": dict(NoticeKind.choices).get(n["kind"], n["kind"]),
+                    "state_label": dict(DeliveryState.choices).get(n["state"], n["state"]),
+                }
+                for n in record["notices"]
+            ],
             "evidence": rows,
             "evidence_storage": case["evidence_storage"],
         },
@@ -193,10 +203,12 @@ def timeline(record: dict[str, Any], evidence: list[dict[str, Any]]) -> list[Tim
     for trace in record["traces"]:
         where = ", ".join(part for part in (trace["hosting_country"], trace["hosting_network"]) if part)
         entries.append(TimelineEntry(trace["at"], _("Hosting traced"), where or trace["error"] or "—"))
+    kinds = dict(NoticeKind.choices)
     for notice in record["notices"]:
-        entries.append(TimelineEntry(notice["created_at"], _("Notice prepared"), notice["reference"]))
+        kind = str(kinds.get(notice["kind"], notice["kind"]))
+        entries.append(TimelineEntry(notice["created_at"], _("Notice prepared"), f"{kind} · {notice['reference']}"))
         if notice["sent_at"]:
-            entries.append(TimelineEntry(notice["sent_at"], _("Notice sent"), ", ".join(notice["to"])))
+            entries.append(TimelineEntry(notice["sent_at"], _("Notice sent"), f"{kind} · {', '.join(notice['to'])}"))
     for row in evidence:
         entries.append(TimelineEntry(row["stored_at"], _("Evidence stored"), row["sha256"]))
     if record["removed_at"]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from django import template
@@ -10,6 +11,18 @@ from reportal import access
 from reportal.actions import police_package
 
 register = template.Library()
+
+
+@register.filter
+def police_time(value: str) -> str:
+    """An ISO time of the case file as a person reads it in print: 2026-12-01 03:33:11 UTC."""
+    if not value:
+        return "—"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 @register.inclusion_tag("actions/_police_package_button.html", takes_context=True)
