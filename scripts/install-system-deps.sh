@@ -7,6 +7,8 @@ command -v named >/dev/null 2>&1 || [ -x /usr/sbin/named ] || need="$need bind9 
 command -v unbound >/dev/null 2>&1 || [ -x /usr/sbin/unbound ] || need="$need unbound"
 command -v wrk >/dev/null 2>&1 || need="$need wrk"
 command -v msgfmt >/dev/null 2>&1 || need="$need gettext"
+# age: the reference tool police use to open a police referral package (tests open ours with it).
+command -v age >/dev/null 2>&1 || need="$need age"
 [ -z "$need" ] && exit 0
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
