@@ -4,9 +4,11 @@ encrypted to the police unit's age key; `reportal cases verify` checks it with n
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -199,7 +201,7 @@ def test_standard_tools_check_the_signature(case, police_key, tmp_path):
     with tarfile.open(archive) as tar:
         tar.extractall(tmp_path / "x", filter="data")
     folder = tmp_path / "x"
-    (folder / "sig.bin").write_bytes(__import__("base64").b64decode((folder / "MANIFEST.json.sig").read_bytes()))
+    (folder / "sig.bin").write_bytes(base64.b64decode((folder / "MANIFEST.json.sig").read_bytes()))
     argv = ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", str(pem), "-rawin"]
     run = subprocess.run(
         [*argv, "-in", str(folder / "MANIFEST.json"), "-sigfile", str(folder / "sig.bin")],
@@ -212,6 +214,28 @@ def test_standard_tools_check_the_signature(case, police_key, tmp_path):
     payload = (folder / "case.tar.age").read_bytes()
     assert {f["name"]: f["sha256"] for f in manifest["files"]}["case.tar.age"] == hashlib.sha256(payload).hexdigest()
     assert payload.startswith(b"age-encryption.org/v1\n")
+
+
+def test_the_reference_age_tool_opens_the_package(case, tmp_path):
+    """A police unit with only Debian's `age` tools: a key from age-keygen, the payload decrypted by `age -d` (to a
+    pipe, not to disk), and every file inside matching the signed inner manifest."""
+    if not shutil.which("age") or not shutil.which("age-keygen"):
+        pytest.skip("Debian's age package is missing (scripts/install-system-deps.sh installs it).")
+    key = tmp_path / "unit.agekey"
+    subprocess.run(["age-keygen", "-o", str(key)], check=True, capture_output=True)
+    public = next(line.split(": ", 1)[1] for line in key.read_text().splitlines() if line.startswith("# public key"))
+    call_command("cases", "export", str(case.pk), "--out", str(tmp_path / "out"), "--recipient-key", public)
+    [archive] = (tmp_path / "out").glob("*.tar")
+    with tarfile.open(archive) as outer:
+        payload = outer.extractfile("case.tar.age").read()
+    opened = subprocess.run(["age", "-d", "-i", str(key)], input=payload, capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(opened)) as inner:
+        files = {m.name: inner.extractfile(m).read() for m in inner.getmembers()}
+    manifest = json.loads(files["manifest.json"])
+    assert [f["name"] for f in manifest["files"]][:2] == ["case.json", "case.html"]
+    for listed in manifest["files"]:
+        assert hashlib.sha256(files[listed["name"]]).hexdigest() == listed["sha256"]
+    assert files[f"evidence/{hashlib.sha256(case.kept_image).hexdigest()}.png"] == case.kept_image
 
 
 def test_export_of_many_items_shows_progress_and_audits_each(actionable, police_key, tmp_path, capsys):
