@@ -47,8 +47,9 @@ class PageFigures:
     with_matches: int = 0
 
 
-def run_slice(crawl_id: int, *, seconds: float | None = None) -> SliceEnd:
-    """Work the crawl for up to `seconds` (REPORTAL_CRAWL_SLICE_SECONDS) holding one politeness slot of its site."""
+def run_slice(crawl_id: int, *, seconds: float | None = None, pages: int | None = None) -> SliceEnd:
+    """Work the crawl for up to `seconds` (REPORTAL_CRAWL_SLICE_SECONDS), or `pages` pages, holding one politeness
+    slot of its site."""
     crawl = Crawl.objects.filter(pk=crawl_id).first()
     if crawl is None or crawl.state != CrawlState.RUNNING:
         return SliceEnd.DONE
@@ -63,7 +64,7 @@ def run_slice(crawl_id: int, *, seconds: float | None = None) -> SliceEnd:
             state = Crawl.objects.filter(pk=crawl_id).values_list("state", flat=True).first()
             if state != CrawlState.RUNNING:
                 return SliceEnd.DONE
-            if time.monotonic() >= deadline:
+            if time.monotonic() >= deadline or pages == 0:
                 return SliceEnd.MORE
             page = frontier.claim_page(crawl, holder)
             if page is None:
@@ -73,6 +74,7 @@ def run_slice(crawl_id: int, *, seconds: float | None = None) -> SliceEnd:
                     return SliceEnd.DONE
                 return SliceEnd.IDLE
             crawl_page(crawl, page, holder)
+            pages = None if pages is None else pages - 1
             if not frontier.renew_lease(crawl.site, slot, holder):
                 return SliceEnd.MORE  # our lease expired (a very long page): take a fresh one next time
             if delay > 0:

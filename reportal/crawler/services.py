@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -160,6 +162,11 @@ class Progress:
     def running(self) -> bool:
         return self.state == CrawlState.RUNNING
 
+    @property
+    def minutes_left(self) -> int | None:
+        """The estimate in whole minutes, rounded up (a crawl about to end says 1)."""
+        return None if self.seconds_left is None else max(1, math.ceil(self.seconds_left / 60))
+
 
 def progress(crawl: Crawl) -> Progress:
     end = crawl.finished_at or timezone.now()
@@ -211,8 +218,22 @@ def findings_of(crawl: Crawl, limit: int = 200) -> list[Finding]:
     return list(crawl.findings.all()[:limit])
 
 
-def leads_of(crawl: Crawl, limit: int = 200) -> list[Lead]:
-    return list(Lead.objects.filter(crawl=crawl)[:limit])
+@dataclass(frozen=True)
+class LeadHost:
+    host: str
+    links: int
+    example: str
+
+
+def leads_of(crawl: Crawl, limit: int = 100) -> list[LeadHost]:
+    """The other sites this crawl's pages link to, most linked first, with one address each."""
+    rows = (
+        Lead.objects.filter(crawl=crawl)
+        .values("host")
+        .annotate(links=Count("pk"), example=Min("url"))
+        .order_by("-links", "host")[:limit]
+    )
+    return [LeadHost(row["host"], row["links"], row["example"]) for row in rows]
 
 
 def findings_for_item(item_id: int) -> list[Finding]:

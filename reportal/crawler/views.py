@@ -48,7 +48,12 @@ def crawls(request: HttpRequest) -> HttpResponse:
 
 
 def _crawl_context(crawl: services.Crawl) -> dict[str, object]:
-    return {"crawl": crawl, "progress": services.progress(crawl)}
+    return {
+        "crawl": crawl,
+        "progress": services.progress(crawl),
+        "findings": services.findings_of(crawl),
+        "leads": services.leads_of(crawl),
+    }
 
 
 @require_staff(*HOTLINE_ROLES)
@@ -59,22 +64,19 @@ def crawl(request: HttpRequest, crawl_id: int) -> HttpResponse:
     if found is None:
         raise Http404
     audit(request.user, "crawler.view_crawl", None, crawl_id=crawl_id)
-    context = _crawl_context(found) | {
-        "findings": services.findings_of(found),
-        "leads": services.leads_of(found),
-    }
-    return render(request, "crawler/crawl.html", context)
+    return render(request, "crawler/crawl.html", _crawl_context(found))
 
 
 @require_staff(*HOTLINE_ROLES, background=True)
 def crawl_progress(request: HttpRequest, crawl_id: int) -> HttpResponse:
-    """The figures alone, for the page's refresh every few seconds (htmx); not audited again."""
+    """The live part of the crawl page (figures, findings, leads), refreshed every few seconds by htmx; the page
+    view was audited, its refreshes are not."""
     if not access.can_run_crawls(request.user):
         return _refuse(request)
     found = services.get_crawl(crawl_id)
     if found is None:
         raise Http404
-    return render(request, "crawler/_progress.html", _crawl_context(found))
+    return render(request, "crawler/_live.html", _crawl_context(found))
 
 
 @require_staff(*HOTLINE_ROLES)
