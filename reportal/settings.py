@@ -404,6 +404,15 @@ REPORTAL_HASH_MAX_PIXELS = env_int("REPORTAL_HASH_MAX_PIXELS", 100_000_000)
 # refused with 413; and how many decodes one process runs at once (the rest wait, then get 503).
 REPORTAL_HASH_MAX_DECODED_PIXELS = env_int("REPORTAL_HASH_MAX_DECODED_PIXELS", 9_000_000)
 REPORTAL_HASH_DECODE_CONCURRENCY = env_int("REPORTAL_HASH_DECODE_CONCURRENCY", 2)
+# Videos (vPDQ, hashes/video.py): largest file, seconds hashed from the start, decoder threads per video (frames
+# are capped by REPORTAL_HASH_MAX_DECODED_PIXELS too, and videos share the image decode slots).
+REPORTAL_VIDEO_MAX_BYTES = env_int("REPORTAL_VIDEO_MAX_BYTES", 200 * 1024 * 1024)
+REPORTAL_VIDEO_MAX_SECONDS = env_float("REPORTAL_VIDEO_MAX_SECONDS", 1800.0)
+REPORTAL_VIDEO_DECODE_THREADS = env_int("REPORTAL_VIDEO_DECODE_THREADS", 1)
+if REPORTAL_VIDEO_MAX_SECONDS <= 0 or REPORTAL_VIDEO_DECODE_THREADS < 0:
+    raise ImproperlyConfigured(
+        "REPORTAL_VIDEO_MAX_SECONDS must be above 0 and REPORTAL_VIDEO_DECODE_THREADS 0 (automatic) or more."
+    )
 # "fast" lets the JPEG decoder downscale before PDQ for look-ups (within a few bits); banking is always "exact".
 REPORTAL_HASH_LOOKUP_MODE = env_str("REPORTAL_HASH_LOOKUP_MODE", "fast")
 # Fast mode's smallest short side before PDQ: 512 is fastest; 800 keeps every hash within 8 bits on every
