@@ -579,9 +579,11 @@ def sync_actions(limit: int = SYNC_BATCH) -> SyncResult:
     back. A content item that fails is retried next pass; the others go on."""
     result = SyncResult()
     with client() as api:
-        for export in Export.objects.filter(state=ExportState.SENT, report_id__isnull=False):
-            if not Content.objects.filter(item_id=export.item_id).exists():
-                _link_exported_contents(api, export.item, int(export.report_id or 0), export.hosting_country)
+        unlinked = Export.objects.filter(state=ExportState.SENT, report_id__isnull=False).exclude(
+            item_id__in=Content.objects.values("item_id")
+        )
+        for export in unlinked.select_related("item")[:limit]:
+            _link_exported_contents(api, export.item, int(export.report_id or 0), export.hosting_country)
         open_ours = (
             Content.objects.filter(direction=Direction.IMPORTED)
             .exclude(actions__ours=True, actions__action_type__in=list(FINAL_ACTIONS), actions__sent_at__isnull=False)

@@ -137,3 +137,15 @@ def test_nothing_happens_until_configured(settings, hosted):
     decide(item)
     with pytest.raises(IccamError, match="REPORTAL_ICCAM_URL"):
         services.export_item(item.pk)
+
+
+def test_contents_not_linked_at_export_are_linked_by_the_next_sync(iccam, hosted):
+    item = hosted("de-host.test", "127.0.0.3")
+    decide(item)
+    iccam.unavailable_paths = ("/rest/Reports/",)
+    sent = services.export_item(item.pk)
+    assert sent.sent_now and sent.content_ids == []  # the report is in; its content ids could not be read yet
+    iccam.unavailable_paths = ()
+    services.sync_actions()
+    [content] = Content.objects.filter(item=item)
+    assert content.report_id == sent.report_id and len(iccam.our_reports()) == 1
