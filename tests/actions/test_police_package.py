@@ -135,8 +135,14 @@ def test_tampering_with_any_byte_fails_verify(case, police_key, tmp_path):
     data = _export(case, police_key, tmp_path).read_bytes()
     pem = _public_key(tmp_path).read_bytes()
     package_format.verify(data, pem, [police_key])
-    # Every byte of the first 4 KiB (headers, manifest, signature), a stride through the rest, and the end padding.
-    offsets = sorted({*range(0, 4096), *range(4096, len(data), 41), *range(len(data) - 1100, len(data))})
+    # Every byte of every tar header, of the manifest, signature and README, a stride through the encrypted payload,
+    # and a stride through the end-of-archive padding (checked as one block, like the other framing).
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        members = tar.getmembers()
+    headers = {i for m in members for i in range(m.offset, m.offset + 512)}
+    small_files = {i for m in members if m.name != "case.tar.age" for i in range(m.offset_data, m.offset_data + m.size)}
+    end = members[-1].offset_data + members[-1].size
+    offsets = sorted(headers | small_files | set(range(0, len(data), 41)) | set(range(end, len(data), 13)))
     undetected = []
     for offset in offsets:
         changed = bytearray(data)
