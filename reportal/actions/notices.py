@@ -121,7 +121,7 @@ def route_of(trace: Trace | None) -> routing.Route:
     return routing.route_for_country(trace.hosting_country if trace is not None else "")
 
 
-NETWORK_EVENTS: dict[str, str] = {RouteAction.ICCAM: "item.route_iccam", RouteAction.NCMEC: "item.route_ncmec"}
+NETWORK_ROUTES = (RouteAction.ICCAM, RouteAction.NCMEC)  # hand-offs to another stage, not notices
 
 
 def open_case(
@@ -135,12 +135,15 @@ def open_case(
     decision = routing.record_decision(item, choice)
     route = choice.route
     notices = []
-    if route.action in NETWORK_EVENTS:
+    if route.action in NETWORK_ROUTES:
         if reason == "reappeared":  # the network's removal did not hold: tell the host directly this time
             return [_create(item, trace, route, _host_kind(trace), level=0, reason=reason)]
         # Keyed by item: a later decision about the same item hands nothing off twice.
         payload = {"decision_id": decision.pk, **_network_facts(item, trace, baseline or {})}
-        pipeline.record(NETWORK_EVENTS[route.action], item.pk, key=item.pk, payload=payload)
+        if route.action == RouteAction.ICCAM:
+            pipeline.record("item.route_iccam", item.pk, key=item.pk, payload=payload)
+        else:
+            pipeline.record("item.route_ncmec", item.pk, key=item.pk, payload=payload)
         return []
     if route.action == RouteAction.POLICE:
         return [_create(item, trace, route, NoticeKind.POLICE_REFERRAL, level=0, reason=reason)]
@@ -189,7 +192,7 @@ def escalate(item: Any, trace: Trace | None, level: int) -> list[Notice]:
     After a hand-off to ICCAM or NCMEC, level 1 is a first notice to the host and level 2 the police."""
     route = route_of(trace)
     decision = routing.latest_decision(item)
-    if decision is not None and decision.action in NETWORK_EVENTS:
+    if decision is not None and decision.action in NETWORK_ROUTES:
         kind = _host_kind(trace) if level == 1 else NoticeKind.POLICE_REFERRAL
         return [_create(item, trace, route, kind, level=level, reason="escalation")] if level in (1, 2) else []
     partner_first = route.action == RouteAction.PARTNER and not (trace is not None and trace.cdn)

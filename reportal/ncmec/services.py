@@ -2,8 +2,10 @@
 
 `report_item` is the receiver of the hand-off item.route_ncmec (reportal/pipeline/registry.py). It keeps the step
 reached in CyberTiplineReport before and after every call to NCMEC, so a run after a crash or an outage goes on from
-there: never a second report for an item, never a file uploaded twice, and a report NCMEC already finished stays
-finished. Off until REPORTAL_CYBERTIPLINE_ENVIRONMENT and credentials are set.
+there: never a second finished report for an item, never a file uploaded twice, and a report NCMEC already finished
+stays finished. One window remains, as ISPWS has no idempotency key: if the process dies after NCMEC answered /submit
+and before the report id is committed, the retry opens a new report and the first stays unfinished at NCMEC (an
+unfinished report is not a CyberTip). Off until REPORTAL_CYBERTIPLINE_ENVIRONMENT and credentials are set.
 """
 
 from __future__ import annotations
