@@ -3,9 +3,12 @@
 Two modes:
 - ``exact``: PDQ of the full decoded image, bit-identical to the reference implementation (and to
   python-threatexchange's hasher for RGB, greyscale and RGBA images);
-- ``fast``: the JPEG decoder downscales while decoding (``Image.draft``) and a box reduction keeps the short
-  side at 512 px or more before PDQ, which leaves the hash within a few bits of the exact one at a fraction
-  of the cost (see bench/README_hashing.md).
+- ``fast``: a JPEG is decoded at 1/2, 1/4 or 1/8 scale, luminance only (the JPEG's own Y plane), keeping its
+  short side at 512 px or more; the reference's tent filter, summed over each decoded block, turns those block
+  means into the reference's 64 x 64 buffer (reportal.hashes.pdq_linear). When that hash is fragile (many DCT
+  coefficients next to the median, as in dark or flat pictures) or its quality is next to the matching threshold,
+  the image is decoded again at full size and hashed exactly. Other formats are decoded at full size and hashed
+  with the same numpy code. The hash stays within a few bits of the exact one (bench/README_hashing.md).
 
 Nothing is written to disk. Decoding is guarded: byte cap, pixel cap (decompression bombs), and typed errors
 whose messages are translated and say what to do next.
@@ -30,15 +33,24 @@ import pdqhash
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
+from reportal.hashes import pdq_linear
+
 HashMode = Literal["exact", "fast"]
 
 # Formats reportal hashes; anything else is refused with UnsupportedImageError.
 SUPPORTED_FORMATS = frozenset({"JPEG", "PNG", "GIF", "WEBP", "BMP"})
 # PDQ hashes below this quality are stored but never used to match (ThreatExchange's threshold too).
 PDQ_MIN_QUALITY = 50
-# Fast mode keeps at least this many pixels on the short side before PDQ's own 64x64 reduction
-# (REPORTAL_HASH_FAST_SHORT_SIDE overrides it; bench/README_hashing.md shows the speed/distance trade-off).
+# Fast mode decodes a JPEG reduced by 2, 4 or 8 only while its short side keeps at least this many pixels: the
+# blocks then stay a quarter of the reference filter's box or less (REPORTAL_HASH_FAST_SHORT_SIDE overrides it;
+# bench/README_hashing.md shows the speed/distance trade-off).
 FAST_SHORT_SIDE = 512
+# A fast-mode hash is fragile when FRAGILE_COUNT or more of its 256 DCT coefficients lie within FRAGILE_MARGIN of the
+# median (bench/README_hashing.md: the reduced decode's error is about 0.05-0.3 on a coefficient); such an image,
+# or one whose quality is within QUALITY_GUARD of PDQ_MIN_QUALITY, is decoded again and hashed exactly.
+FRAGILE_MARGIN = 0.2
+FRAGILE_COUNT = 10
+QUALITY_GUARD = 2
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 100_000_000
 # Pixels decoded at full size per image. Decoding and PDQ take about 31 bytes a pixel at their peak (the RGB
@@ -260,23 +272,94 @@ def fast_short_side() -> int:
         return FAST_SHORT_SIDE
 
 
+def reduction_for(width: int, height: int, short_side: int) -> int:
+    """The largest JPEG decode scale (8, 4, 2 or 1) that keeps the short side at `short_side` pixels or more."""
+    scale = 8
+    while scale > 1 and min(width, height) < short_side * scale:
+        scale //= 2
+    return scale
+
+
+def _decoded_scale(image: Image.Image, width: int, height: int) -> int:
+    """By how much the JPEG decoder reduced a `width` x `height` image (1 when it was not)."""
+    for scale in (1, 2, 4, 8):
+        if image.size == (-(-width // scale), -(-height // scale)):
+            return scale
+    raise CorruptImageError(str(_("The image file is damaged and cannot be read. Send an intact copy.")))
+
+
+def _pixels(image: Image.Image) -> np.ndarray:
+    """Luma (L) or RGB pixels, as the reference sees them (other modes through RGB, alpha dropped)."""
+    if image.mode not in ("L", "RGB"):
+        converted = image.convert("RGB")
+        image.close()
+        image = converted
+    try:
+        return np.asarray(image)
+    finally:
+        image.close()
+
+
+def _source_of(image: Image.Image) -> bytes | None:
+    """The bytes an unloaded image reads from, to decode it once more (None when they cannot be read again)."""
+    fp = getattr(image, "fp", None)
+    if isinstance(fp, io.BytesIO):
+        return fp.getvalue()
+    return None
+
+
+def _pdq_exact_numpy(image: Image.Image, dihedral: bool) -> pdq_linear.PdqResult:
+    """The full-size hash with our numpy PDQ (a JPEG over the decoded-pixel cap is still decoded reduced)."""
+    width, height = image.size
+    reduce_for_decoding(image)
+    _load(image)
+    scale = _decoded_scale(image, width, height)
+    return pdq_linear.pdq_from_pixels(_pixels(image), full_size=(height, width), block=scale, dihedral=dihedral)
+
+
+def _pdq_fast(image: Image.Image, *, dihedral: bool, short_side: int, source: bytes | None) -> pdq_linear.PdqResult:
+    width, height = image.size
+    if image.format != "JPEG" or image.mode not in ("RGB", "L"):
+        return _pdq_exact_numpy(image, dihedral)
+    source = source if source is not None else _source_of(image)
+    scale, limit = reduction_for(width, height, short_side), max_decoded_pixels()
+    while scale < 8 and -(-width // scale) * -(-height // scale) > limit:  # the decoded-pixel cap
+        scale *= 2
+    if -(-width // scale) * -(-height // scale) > limit:
+        reduce_for_decoding(image, limit)  # too large even at 1/8: refused with its message
+    # The JPEG's own luminance (Y) is the reference's luma up to rounding and the clipping of out-of-range RGB; it
+    # saves decoding and converting the colour planes.
+    image.draft("L", (max(1, width // scale), max(1, height // scale)))
+    _load(image)
+    scale = _decoded_scale(image, width, height)
+    if min(width, height) < pdq_linear.MIN_HASHABLE_DIM:
+        return pdq_linear.pdq_from_pixels(_pixels(image), full_size=(height, width), block=scale, dihedral=dihedral)
+    with pdq_linear.one_blas_thread():
+        buffer = pdq_linear.buffer64_of(_pixels(image), full_size=(height, width), block=scale)
+        dct = pdq_linear.dct16(buffer)
+        result = pdq_linear.pdq_from_buffer64(buffer, dihedral=dihedral, dct=dct)
+        fragile = pdq_linear.near_median(dct, FRAGILE_MARGIN) >= FRAGILE_COUNT
+    if source is None or not (fragile or abs(result.quality - PDQ_MIN_QUALITY) <= QUALITY_GUARD):
+        return result
+    return _pdq_exact_numpy(open_image(source, max_bytes=len(source), max_pixels=width * height), dihedral)
+
+
 def pdq_of_image(
-    image: Image.Image, *, mode: HashMode = "exact", dihedral: bool = False, short_side: int | None = None
+    image: Image.Image,
+    *,
+    mode: HashMode = "exact",
+    dihedral: bool = False,
+    short_side: int | None = None,
+    source: bytes | None = None,
 ) -> tuple[list[str], int]:
-    """PDQ hex hash(es) and quality of an opened image; with `dihedral`, all eight variants (original first)."""
+    """PDQ hex hash(es) and quality of an opened image; with `dihedral`, all eight variants (original first).
+    `source` (the image's bytes) lets fast mode decode a fragile image once more at full size."""
     if mode == "fast":
-        side = short_side or fast_short_side()
-        if image.format == "JPEG":
-            # The decoder scales by 1/2, 1/4 or 1/8 and never below the requested size on either side.
-            image.draft("RGB", (side, side))
-        reduce_for_decoding(image)
-        _load(image)
-        factor = min(image.size) // side
-        if factor > 1:
-            image = image.reduce(factor)
-    else:
-        reduce_for_decoding(image)
-        _load(image)
+        result = _pdq_fast(image, dihedral=dihedral, short_side=short_side or fast_short_side(), source=source)
+        image.close()
+        return result.hashes, result.quality
+    reduce_for_decoding(image)
+    _load(image)
     array = _rgb_array(image)
     image.close()  # PDQ reads the array: free the decoder's copy (4 bytes a pixel) before its float buffers
     if dihedral:
@@ -301,7 +384,9 @@ def hash_image_bytes(
     width, height = image.size
     try:
         with decode_slot():
-            hexes, quality = pdq_of_image(image, mode=mode, dihedral=dihedral, short_side=short_side)
+            hexes, quality = pdq_of_image(
+                image, mode=mode, dihedral=dihedral, short_side=short_side, source=data if mode == "fast" else None
+            )
     finally:
         image.close()
     md5, sha1, sha256 = crypto_hashes(data)
