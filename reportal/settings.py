@@ -364,7 +364,7 @@ REPORTAL_BENCH_BARE_VIEW = env_bool("REPORTAL_BENCH_BARE_VIEW", False)
 REPORTAL_ENCRYPTION_KEY = env_str("REPORTAL_ENCRYPTION_KEY", "")
 REPORTAL_EVIDENCE_STORAGE = env_bool("REPORTAL_EVIDENCE_STORAGE", False)
 REPORTAL_EVIDENCE_DAYS = env_int("REPORTAL_EVIDENCE_DAYS", 90)
-# age public keys (age1...) of the police unit(s) that police referral packages are encrypted to; empty: off.
+# age public keys (age1...) that police referral packages are encrypted to: gt=age1... for one portal, age1... for all.
 REPORTAL_POLICE_RECIPIENTS = env_list("REPORTAL_POLICE_RECIPIENTS", [])
 # Media items of a reported page (images, linked media, <video> sources), fetched and hashed by the worker.
 REPORTAL_MEDIA_MAX_ITEMS = env_int("REPORTAL_MEDIA_MAX_ITEMS", 40)

@@ -41,9 +41,16 @@ class PolicePackage:
     signing_key: str
 
 
-def configured_recipients() -> list[str]:
-    """The police unit's age public keys from REPORTAL_POLICE_RECIPIENTS; empty when packages are off."""
-    return [str(r) for r in getattr(settings, "REPORTAL_POLICE_RECIPIENTS", []) if str(r).strip()]
+def configured_recipients(item: Any) -> list[str]:
+    """The age public keys that `item`'s package is encrypted to, from REPORTAL_POLICE_RECIPIENTS: entries `age1...`
+    for every portal, and `<portal slug>=age1...` for that portal's cases only (one country's police do not read
+    another's). Empty: packages are off for this portal."""
+    found: list[str] = []
+    for entry in getattr(settings, "REPORTAL_POLICE_RECIPIENTS", []):
+        portal, separator, key = str(entry).strip().rpartition("=")
+        if key and (not separator or portal.strip().lower() == item.portal.slug.lower()):
+            found.append(key.strip())
+    return found
 
 
 def filename_for(item: Any) -> str:

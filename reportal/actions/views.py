@@ -84,13 +84,13 @@ def police_package(request: HttpRequest, item_id: int) -> HttpResponse:
     from reportal.actions.package_format import PackageError
 
     item = access.item_or_404(request.user, item_id, reports.items().select_related("portal"))
-    recipients = packages.configured_recipients()
+    recipients = packages.configured_recipients(item)
     try:
         if not recipients:
             raise PackageError(
                 _(
-                    "Police packages are off: no police recipient key is set. Ask the operator to set "
-                    "REPORTAL_POLICE_RECIPIENTS to the police unit's age public key."
+                    "Police packages are off for this portal: no police recipient key is set. Ask the operator to "
+                    "set REPORTAL_POLICE_RECIPIENTS to the police unit's age public key."
                 )
             )
         package = packages.build(item, recipients=recipients, actor=request.user, via="item page")

@@ -283,6 +283,26 @@ def test_export_errors_say_what_to_do(case, police_key, tmp_path, settings):
     assert list(tmp_path.iterdir()) == [tmp_path / f"SV-{case.pk:07d}-police-package.tar"]  # no temporary left
 
 
+def test_each_portal_s_police_read_only_their_portal_s_packages(case, settings, tmp_path):
+    """`gt=age1...` entries hold for that portal's cases only; a bare `age1...` for every portal."""
+    own, other, everywhere = (pyrage.x25519.Identity.generate() for _ in range(3))
+    settings.REPORTAL_POLICE_RECIPIENTS = [
+        f"{case.portal.slug}={own.to_public()}",
+        f"gt={other.to_public()}",
+        str(everywhere.to_public()),
+    ]
+    call_command("cases", "export", str(case.pk), "--out", str(tmp_path / "out"))
+    [archive] = (tmp_path / "out").glob("*.tar")
+    pem = _public_key(tmp_path).read_bytes()
+    for reader in (own, everywhere):
+        assert package_format.verify(archive.read_bytes(), pem, [reader]).contents
+    with pytest.raises(PackageInvalid, match="cannot open"):
+        package_format.verify(archive.read_bytes(), pem, [other])
+    settings.REPORTAL_POLICE_RECIPIENTS = [f"gt={other.to_public()}"]
+    client, _user = staff_client("police-portal", "admin")
+    assert "Police packages are off for this portal" in client.get(f"/workbench/items/{case.pk}/").content.decode()
+
+
 def test_verify_errors_say_what_to_do(tmp_path):
     pem = tmp_path / "k.pem"
     pem.write_bytes(

@@ -33,5 +33,5 @@ def police_package_button(context: template.Context, item: Any) -> dict[str, Any
         "show": allowed,
         "item": item,
         "confirmed": allowed and police_package.may_package(item),
-        "configured": bool(police_package.configured_recipients()),
+        "configured": allowed and bool(police_package.configured_recipients(item)),
     }

@@ -58,23 +58,26 @@ class Command(BaseCommand):
         from reportal.actions import police_package
         from reportal.progress import Progress
 
-        recipients = _recipients(options["recipients"]) or police_package.configured_recipients()
-        if not recipients:
-            raise CommandError(
-                "No recipient key: give --recipient-key age1... (the police unit's age public key, from age-keygen) "
-                "or set REPORTAL_POLICE_RECIPIENTS. Nothing was exported."
-            )
-        try:
-            package_format.parse_recipients(recipients)
-        except PackageError as exc:
-            raise CommandError(f"{exc} Nothing was exported.") from exc
+        given = _recipients(options["recipients"])
         items = [_item(value) for value in options["items"]]
+        recipients: dict[int, list[str]] = {}
         for item in items:
             if not police_package.may_package(item):
                 raise CommandError(
                     f"{_reference(item)} is not a confirmed case (status: {item.status}); only confirmed cases go to "
                     "the police. Leave it out, or assess it first. Nothing was exported."
                 )
+            recipients[item.pk] = given or police_package.configured_recipients(item)
+            if not recipients[item.pk]:
+                raise CommandError(
+                    f"No recipient key for {_reference(item)}: give --recipient-key age1... (the police unit's age "
+                    f"public key, from age-keygen) or set REPORTAL_POLICE_RECIPIENTS (age1..., or "
+                    f"{item.portal.slug}=age1... for this portal only). Nothing was exported."
+                )
+            try:
+                package_format.parse_recipients(recipients[item.pk])
+            except PackageError as exc:
+                raise CommandError(f"{exc} Nothing was exported.") from exc
         out = Path(options["out"])
         out.mkdir(parents=True, exist_ok=True)
         targets = [out / police_package.filename_for(item) for item in items]
@@ -87,7 +90,9 @@ class Command(BaseCommand):
         with Progress("Sealing police packages", total=len(items), unit="cases") as bar:
             for done, (item, target) in enumerate(zip(items, targets, strict=True), start=1):
                 try:
-                    package = police_package.build(item, recipients=recipients, actor=None, via="reportal cases export")
+                    package = police_package.build(
+                        item, recipients=recipients[item.pk], actor=None, via="reportal cases export"
+                    )
                 except PackageError as exc:
                     raise CommandError(f"{exc} {len(written)} package(s) were written before this one.") from exc
                 _write_new(target, package.data)
@@ -95,11 +100,11 @@ class Command(BaseCommand):
                 bar.update(done, detail=package.reference)
         for target, package in written:
             self.stdout.write(
-                f"{target}  {package.reference}  sha256 {package.sha256}  evidence files: {package.evidence_count}"
+                f"{target}  {package.reference}  sha256 {package.sha256}  evidence files: {package.evidence_count}  "
+                f"encrypted for: {', '.join(package.recipients)}"
             )
-        first = written[0][1]
         self.stdout.write(
-            f"Signed with {first.signing_key}; encrypted for {', '.join(recipients)}.\n"
+            f"Signed with {written[0][1].signing_key}.\n"
             "Give the police the hotline's public key (`reportal cases public-key`) with the packages; they check them "
             "with `reportal cases verify ARCHIVE --public-key KEY.pem --identity THEIR.agekey`."
         )
