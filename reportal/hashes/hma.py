@@ -219,10 +219,10 @@ def bytes_from_url(request: HttpRequest, url: str) -> tuple[bytes, str] | JsonRe
     byte cap, deadline)."""
     from reportal.net.fetch import FetchError, fetch
 
-    wanted = request.GET.get("content_type") or ""
-    limit = _max_bytes(wanted) if wanted else max(_max_bytes(PHOTO), _max_bytes(VIDEO))
+    # The image cap unless the caller says video: an address cannot make an image request fetch a video's bytes.
+    wanted = request.GET.get("content_type") or PHOTO
     try:
-        result = fetch(url, max_bytes=limit)
+        result = fetch(url, max_bytes=_max_bytes(wanted if wanted in CONTENT_TYPES else PHOTO))
     except FetchError as exc:
         return error(_("Failed to fetch URL: %(reason)s") % {"reason": str(exc)}, 400)
     if result.status != 200:

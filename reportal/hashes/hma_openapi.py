@@ -155,7 +155,8 @@ def hma_paths() -> dict[str, Any]:
                     _query(
                         "content_type",
                         "photo or video: hash whatever the address returns as an image or a video (by default "
-                        "its declared type decides; a video answers vpdq, video_md5 and sha256).",
+                        "its declared type decides; a video answers vpdq, video_md5 and sha256). Without "
+                        "content_type=video, a body larger than the image limit is refused.",
                     ),
                 ],
             ),

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Min
 
 from reportal.hashes import banks as bank_services
 from reportal.hashes import vpdq_match
@@ -146,6 +146,8 @@ class ProcessMatcher:
         self.loaded = False
         self.last_build_check = 0.0
         self.last_gap_check = 0.0
+        # The lowest vPDQ query match percent of any bank: how few query frames a look-up must search.
+        self.vpdq_min_query_percent = 0.0
 
     # --- keeping in step -----------------------------------------------------------------------------------
 
@@ -159,6 +161,9 @@ class ProcessMatcher:
             if version != self.version or (self.gaps and now - self.last_gap_check > 1.0):
                 self.last_gap_check = now
                 self._add_new_rows()
+                if version != self.version:
+                    lowest = Bank.objects.aggregate(m=Min("vpdq_query_match_percent"))["m"]
+                    self.vpdq_min_query_percent = float(lowest) if lowest is not None else 0.0
                 self.version = version
 
     def _load_newer_build(self) -> None:
@@ -427,7 +432,10 @@ def lookup_vpdq(
     query = vpdq_match.prepare_frames(list(frames), vpdq_match.VPDQ_QUALITY_THRESHOLD)
     if not query:
         return []
-    candidates = get_matcher().vpdq_candidates(pdq_matrix([f.pdq_hex for f in query]))
+    process_matcher = get_matcher()
+    process_matcher.ensure_fresh()
+    sample = vpdq_match.search_sample(query, process_matcher.vpdq_min_query_percent)
+    candidates = process_matcher.vpdq_candidates(pdq_matrix([f.pdq_hex for f in sample]))
     if not candidates:
         return []
     wanted_banks = set(banks) if banks is not None else None

@@ -231,7 +231,12 @@ def _open(data: bytes) -> Any:
 def _set_threads(stream: Any) -> None:
     # One core per decode by default, so the decode slots bound the cores videos take; the frames and their
     # order are the same with any number of threads.
-    threads = int(_setting("REPORTAL_VIDEO_DECODE_THREADS", 1))
+    try:
+        from django.conf import settings
+
+        threads = int(getattr(settings, "REPORTAL_VIDEO_DECODE_THREADS", 1))
+    except Exception:  # settings not configured (a bare worker process or the bench): one thread
+        threads = 1
     stream.codec_context.thread_count = threads
     if threads != 1:
         stream.codec_context.thread_type = "AUTO"

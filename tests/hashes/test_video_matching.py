@@ -5,18 +5,23 @@ changed; disabling stops matching; the persisted index carries video frames."""
 from __future__ import annotations
 
 import functools
+import ipaddress
 import itertools
 import json
+import math
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from hypothesis import given
+from hypothesis import strategies as st
 
-from reportal.hashes import matcher
+from reportal.hashes import matcher, vpdq_match
 from reportal.hashes import services as hash_services
-from reportal.hashes.video import hash_video
+from reportal.hashes.video import VpdqFrame, hash_video
 from tests.hashes import videogen
 from tests.hashes.conftest import auth
+from tests.hashes.test_hma_api import _image_server
 
 pytestmark = pytest.mark.django_db
 
@@ -201,3 +206,53 @@ def test_services_bank_and_find_a_graded_video():
     exact = hash_services.lookup_video(hashes)
     assert [(m.content_id, m.distance) for m in exact] == [(content_id, 0)]
     assert hash_services.lookup_video(hash_video(unrelated())) == []
+
+
+def test_videos_at_an_address_are_hashed_added_and_looked_up(client, keys, settings):
+    settings.REPORTAL_FETCH_ALLOW = [ipaddress.ip_network("127.0.0.1/32")]
+    routes = {
+        "/clip.mp4": (original(), "video/mp4"),
+        "/blob": (original(), "application/octet-stream"),
+        "/copy.mp4": (variants()["resized"], "video/mp4"),
+    }
+    with _image_server(routes) as base:
+        expected = hash_video(original())
+        by_type = client.get("/h/hash", {"url": f"{base}/clip.mp4"}, **auth(keys.match))
+        assert by_type.status_code == 200, by_type.content
+        assert by_type.json()["vpdq"] == expected.vpdq
+        # The fetcher goes by the bytes, not the label; the caller's content_type decides over both, as in HMA.
+        sniffed = client.get("/h/hash", {"url": f"{base}/blob"}, **auth(keys.match))
+        assert sniffed.json() == {"vpdq": expected.vpdq, "video_md5": expected.md5, "sha256": expected.sha256}
+        told = client.get("/h/hash", {"url": f"{base}/blob", "content_type": "photo"}, **auth(keys.match))
+        assert told.status_code == 400 and "JPEG" in told.json()["message"]
+        client.post("/c/banks", {"name": "BY_URL"}, content_type="application/json", **auth(keys.staff))
+        added = client.post(f"/c/bank/BY_URL/content?url={base}/clip.mp4", **auth(keys.staff))
+        assert added.status_code == 200, added.content
+        found = client.get("/m/lookup", {"url": f"{base}/copy.mp4"}, **auth(keys.match)).json()
+        assert [m["bank_content_id"] for m in found["vpdq"]["BY_URL"]] == [added.json()["id"]]
+        only_vpdq = client.get("/m/lookup", {"url": f"{base}/copy.mp4", "signal_type": "vpdq"}, **auth(keys.match))
+        assert set(only_vpdq.json()) == {"BY_URL"}
+
+
+@given(
+    qualities=st.lists(st.integers(50, 100), min_size=1, max_size=80),
+    percent=st.floats(0.0, 100.0),
+    bank_quality=st.integers(50, 100),
+    data=st.data(),
+)
+def test_the_searched_frames_always_meet_every_video_that_can_match(qualities, percent, bank_quality, data):
+    """Whatever frames a matching video matched (at least `percent` of those its bank scores), at least one of
+    them is among the frames the look-up searches."""
+    query = [VpdqFrame(f"{i:064x}", q, float(i)) for i, q in enumerate(qualities)]
+    searched = {f.pdq_hex for f in vpdq_match.search_sample(query, percent)}
+    scored = [f for f in query if f.quality >= bank_quality]
+    if not scored:
+        return
+    needed = max(1, math.ceil(len(scored) * percent / 100.0 - 1e-9))
+    matched = data.draw(st.lists(st.sampled_from(scored), min_size=needed, unique=True))
+    assert searched & {f.pdq_hex for f in matched}
+
+
+def test_hmas_defaults_search_13_of_60_frames():
+    query = [VpdqFrame(f"{i:064x}", 100, float(i)) for i in range(60)]
+    assert [len(vpdq_match.search_sample(query, p)) for p in (80.0, 40.0, 0.0, 100.0)] == [13, 37, 60, 1]
