@@ -4,6 +4,7 @@ in count and bytes), hash each in memory and record it as a media item. Runs in 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -11,7 +12,7 @@ from typing import Any, Literal
 from django.conf import settings
 
 from reportal.hotline.media import FoundMedia, bankable, record_page_media
-from reportal.hotline.models import MediaKind
+from reportal.hotline.models import MediaItem, MediaKind
 from reportal.hotline.pagemedia import find_media
 from reportal.hotline.preview import images_seen
 from reportal.hotline.schemes import category_of
@@ -135,51 +136,79 @@ def _hashed_image(url: str, content_type: str, data: bytes) -> FoundMedia | None
 def _hashed_video(url: str, content_type: str, data: bytes) -> FoundMedia:
     from reportal.hashes import services as hashes
 
-    md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()  # shared lists name videos by MD5
-    sha256 = hashlib.sha256(data).hexdigest()
-    vpdq: list[str] | None = None
-    width = height = None
-    duration: float | None = None
     try:
         hashed = hashes.hash_video(data)
     except hashes.ImageHashError as exc:  # damaged or unsupported: recorded by its bytes' hashes, vPDQ pending
         logger.info("Video not hashed with vPDQ (%s): %s", type(exc).__name__, url[:200])
-    else:
-        vpdq = [str(frame) for frame in hashed.frames]  # threatexchange's compact "<pdq>,<quality>,<timestamp>"
-        width, height, duration = hashed.width, hashed.height, hashed.duration_s
-    matches = hashes.lookup_bytes(data)  # by MD5 and SHA-256 (the bytes are no image)
+        md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()  # shared lists name videos by MD5
+        matches = hashes.lookup_bytes(data)  # by MD5 and SHA-256
+        return FoundMedia(
+            url=url,
+            kind="video",
+            content_type=content_type,
+            size_bytes=len(data),
+            width=None,
+            height=None,
+            md5=md5,
+            sha256=hashlib.sha256(data).hexdigest(),
+            known_grade=str(matches[0].classification or "") if matches else None,
+        )
+    matches = hashes.lookup_video(hashed)
     return FoundMedia(
         url=url,
         kind="video",
         content_type=content_type,
         size_bytes=len(data),
-        width=width,
-        height=height,
-        md5=md5,
-        sha256=sha256,
-        vpdq=vpdq,
-        duration_s=duration,
+        width=hashed.width,
+        height=hashed.height,
+        md5=hashed.md5,
+        sha256=hashed.sha256,
+        vpdq=[str(frame) for frame in hashed.frames],  # threatexchange's "<pdq hex>,<quality>,<timestamp>"
+        duration_s=hashed.duration_s,
         known_grade=str(matches[0].classification or "") if matches else None,
     )
 
 
 def bank_graded_media(item: Any, *, analyst: Any | None = None) -> int:
     """Bank the item's bankable media (media.bankable: graded illegal, PDQ quality high enough, not known yet), each
-    under its own grade. Bytes come from the analyst's preview held by this process, else are fetched again and
-    must still have the graded SHA-256. Returns how many entered the bank."""
+    under its own grade. Videos go in with the vPDQ, MD5 and SHA-256 recorded when they were found; images are
+    hashed again from the analyst's preview held by this process, else fetched again (they must still have the
+    graded SHA-256). Returns how many entered the bank."""
     from reportal.hashes import services as hashes
 
-    rows = [row for row in bankable(item.pk) if row.kind == MediaKind.IMAGE]  # vPDQ banking: see README
+    rows = bankable(item.pk)
     if not rows:
         return 0
     held = {hashlib.sha256(data).hexdigest(): data for data in images_seen(item)}
     caps = MediaCaps.from_settings()
     added = 0
     for row in rows:
+        category = category_of(row.grade)
+        if row.kind == MediaKind.VIDEO:  # its signals were kept when it was found: nothing to fetch again
+            added += (
+                hashes.add_confirmed_video(item, _video_hashes(row), analyst=analyst, classification=category)
+                is not None
+            )
+            continue
         data = held.get(row.sha256) or _refetch_same(row.url, row.sha256, caps.max_image_bytes)
         if data is not None:
-            added += hashes.add_confirmed_images(item, [data], analyst=analyst, classification=category_of(row.grade))
+            added += hashes.add_confirmed_images(item, [data], analyst=analyst, classification=category)
     return added
+
+
+def _video_hashes(row: MediaItem) -> Any:
+    """The hashes stage's VideoHashes of a recorded video (vPDQ frames as recorded; none while pending)."""
+    from reportal.hashes import services as hashes
+
+    frames = hashes.parse_vpdq_signal(json.dumps(row.vpdq)) if row.vpdq else []
+    return hashes.VideoHashes(
+        md5=row.md5,
+        sha256=row.sha256,
+        duration_s=row.duration_s or 0.0,
+        width=row.width or 0,
+        height=row.height or 0,
+        frames=frames,
+    )
 
 
 def _refetch_same(url: str, sha256: str, limit: int) -> bytes | None:

@@ -47,9 +47,9 @@ def collect_page_media(work: Work) -> None:
 
 @receiver("hotline.bank_confirmed_images")
 def bank_confirmed_images(work: Work) -> None:
-    """Hand-off item.confirmed -> hashes: bank the media the analyst graded, each with its own grade, when their
-    PDQ quality reaches REPORTAL_MEDIA_BANK_MIN_QUALITY. Ungraded, not-illegal, low-quality and already known
-    media never enter the bank. A medium already in the bank is not added again."""
+    """Hand-off item.confirmed -> hashes: bank the media the analyst graded (images and videos), each with its own
+    grade, images only when their PDQ quality reaches REPORTAL_MEDIA_BANK_MIN_QUALITY. Ungraded, not-illegal,
+    low-quality and already known media never enter the bank. A medium already in the bank is not added again."""
     item = _confirmed_item(work)
     if item is None:
         return

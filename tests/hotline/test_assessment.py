@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 import pytest
 from django.contrib.auth import get_user_model
 
-from reportal.hotline import claims, preview
+from reportal.hotline import claims, media, preview
 from reportal.hotline.assessment import AssessmentRefused, Decision, assess_item
 from reportal.hotline.models import Assessment, ClassificationScheme, Review
 from reportal.hotline.schemes import active_schemes
@@ -76,6 +77,25 @@ def test_actionable_hands_over_to_actions_lists_and_hashes(monkeypatch, django_c
             item.pk, analyst.pk, "https://assess.example/a.png", b"thumb", b"original", time.monotonic()
         )
     )
+    # The image was recorded as a media item and graded on its own: the bank gets its grade, not the page's.
+    [medium] = media.record_page_media(
+        item.pk,
+        [
+            media.FoundMedia(
+                url="https://assess.example/a.png",
+                kind="image",
+                content_type="image/png",
+                size_bytes=8,
+                width=1,
+                height=1,
+                md5="0" * 32,
+                sha256=hashlib.sha256(b"original").hexdigest(),
+                pdq="f" * 64,
+                pdq_quality=90,
+            )
+        ],
+    )
+    media.grade_media(item.pk, [medium], {"legal_assessment": "national"}, analyst)
 
     with django_capture_on_commit_callbacks(execute=True):
         assessment = assess_item(item, analyst, Decision("actionable", list_scope="domain", classification=CONFIRMED))
@@ -85,7 +105,7 @@ def test_actionable_hands_over_to_actions_lists_and_hashes(monkeypatch, django_c
     assert assessment.classification == {**CONFIRMED, "content_type": ["photo"]}
     assert calls["actions"] == (item.pk, analyst)
     assert calls["lists"] == (item.pk, "domain", "baseline/uk-A")
-    assert calls["hashes"] == (item.pk, [b"original"], "baseline/uk-A")
+    assert calls["hashes"] == (item.pk, [b"original"], "national")
     assert not claims.holds_claim(item, analyst)
     assert item.events.last().actor == analyst
 
