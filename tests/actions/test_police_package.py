@@ -246,19 +246,22 @@ def test_the_reference_age_tool_opens_the_package(case, tmp_path):
 
 def test_export_of_many_items_shows_progress_and_audits_each(actionable, police_key, tmp_path, capsys):
     first, second = actionable("one.test", path="/one"), actionable("two.test", path="/two")
+    recipients_file = tmp_path / "recipients.txt"  # as `age -R` reads them: one public key a line, # comments
+    recipients_file.write_text(f"# police unit\n{police_key.to_public()}\n")
     call_command(
         "cases",
         "export",
         str(first.pk),
         f"SV-{second.pk:07d}",
         "--out",
-        str(tmp_path),
+        str(tmp_path / "out"),
         "--recipient-key",
-        str(police_key.to_public()),
+        str(recipients_file),
     )
     captured = capsys.readouterr()
     assert "Sealing police packages" in captured.err
-    assert len(list(tmp_path.glob("*.tar"))) == 2
+    assert len(list((tmp_path / "out").glob("*.tar"))) == 2
+    assert captured.out.count(f"encrypted for: {police_key.to_public()}") == 2
     entries = AuditEntry.objects.filter(action="actions.export_police_package").order_by("seq")
     assert [e.object_id for e in entries] == [str(first.pk), str(second.pk)]
     assert all(e.details["via"] == "reportal cases export" and e.details["package_sha256"] for e in entries)
