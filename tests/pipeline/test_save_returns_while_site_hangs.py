@@ -25,6 +25,7 @@ CONFIRMED_TASKS = {
     "lists.enter_confirmed",
     "hotline.bank_confirmed_images",
     "hotline.store_confirmed_evidence",
+    "crawler.seed_from_confirmed",
 }
 
 
