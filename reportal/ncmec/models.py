@@ -22,6 +22,9 @@ class CyberTiplineReport(models.Model):
     step = models.CharField(max_length=10, choices=Step.choices, default=Step.PENDING, db_index=True)
     environment = models.CharField(max_length=10, help_text=_("test or production"))
     report_id = models.CharField(max_length=32, blank=True, help_text=_("NCMEC's report id."))
+    facts = models.JSONField(
+        default=dict, blank=True, help_text=_("What the report says (address, hosting, confirmed files), for a retry.")
+    )
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     error_code = models.IntegerField(null=True, blank=True, help_text=_("NCMEC's response code of the last error."))

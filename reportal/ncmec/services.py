@@ -29,7 +29,7 @@ from reportal.ncmec.models import CyberTiplineFile, CyberTiplineReport, Step
 from reportal.net.errors import FetchError
 from reportal.net.fetch import fetch
 
-__all__ = ["CyberTiplineError", "ReportState", "is_configured", "report_item", "report_state"]
+__all__ = ["CyberTiplineError", "ReportState", "is_configured", "report_item", "report_state", "retry"]
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ def report_item(item_id: int, facts: dict[str, Any]) -> ReportState | None:
             step="",
         )
     report, _created = CyberTiplineReport.objects.get_or_create(
-        item_id=item_id, defaults={"environment": settings.REPORTAL_CYBERTIPLINE_ENVIRONMENT}
+        item_id=item_id, defaults={"environment": settings.REPORTAL_CYBERTIPLINE_ENVIRONMENT, "facts": facts}
     )
     if report.step in (Step.FINISHED, Step.FAILED):
         return report_state(item_id)
@@ -155,6 +155,19 @@ def report_item(item_id: int, facts: dict[str, Any]) -> ReportState | None:
             raise
         logger.warning("CyberTipline report of item %s refused: %s", item_id, exc)
     return report_state(item_id)
+
+
+def retry(item_id: int) -> ReportState | None:
+    """Try an unfinished report again once its cause is fixed (credentials, permissions, a long outage), from the
+    step it reached: a report NCMEC opened is carried on, not opened again. An operator's action (`reportal
+    cybertipline retry`); a finished report is left as it is."""
+    report = CyberTiplineReport.objects.filter(item_id=item_id).exclude(step=Step.FINISHED).first()
+    if report is None:
+        return report_state(item_id)
+    if report.step == Step.FAILED:
+        report.step = Step.SUBMITTED if report.report_id else Step.PENDING
+        report.save(update_fields=["step"])
+    return report_item(item_id, report.facts)
 
 
 def _add_files(api: CyberTiplineClient, report: CyberTiplineReport, media: list[dict[str, Any]]) -> None:
