@@ -184,8 +184,8 @@ def sample_rules() -> list[dict[str, Any]]:
 def load_rules(rows: list[dict[str, Any]], *, model: Any = RoutingRule, replace: bool = False) -> int:
     """Create (or with `replace`, update) rules from rows like those in data/routing_rules.json.
 
-    Rows are keyed by their name (else by their conditions). `model` may be the table as migration 0002 saw it (one `country_code` per
-    rule): there, only single-country rows of the routes it knew are loaded; 0004 adds the rest."""
+    Rows are keyed by their name (else by their conditions). `model` may be the table as migration 0002 saw it (one
+    `country_code` per rule): there, only single-country rows of the routes it knew are loaded; 0004 adds the rest."""
     count = 0
     fields = {f.name for f in model._meta.get_fields()} - {"id"}
     legacy = "country_code" in fields
