@@ -34,7 +34,10 @@ class ItemFact(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["portal", "removed_on"], name="stats_fact_removed"),
+            # Covering (removal_seconds included): time-to-removal reads these two columns of every removal in a
+            # period, and reading the wide fact rows instead cost most of the dashboard's time.
+            models.Index(fields=["portal", "removed_on", "removal_seconds"], name="stats_fact_removed_cover"),
+            models.Index(fields=["removed_on", "removal_seconds"], name="stats_fact_removed_all"),  # every portal
             models.Index(fields=["portal", "actioned_on"], name="stats_fact_actioned"),
         ]
 
