@@ -215,3 +215,31 @@ def test_the_admin_lists_rules_in_priority_order(admin_client_for_rules):
 @pytest.fixture
 def admin_client_for_rules():
     return _signed_in("admin", "rules-admin")
+
+
+def test_the_analysts_classification_reaches_the_rules(actionable):
+    """The hotline hands its classification reader over at start-up; a content-class rule then sees the decision."""
+    RoutingRule.objects.create(
+        name="National-only material: police", priority=1, content_class="legal_assessment:national", action="police"
+    )
+    national = actionable("de.test", DE_HOST, classification={"legal_assessment": "national"})
+    decision = RouteDecision.objects.get(item=national)
+    assert decision.action == RouteAction.POLICE
+    assert decision.matched == [{"condition": "content_class", "value": "legal_assessment:national"}]
+    assert list(Notice.objects.filter(item=national).values_list("kind", flat=True)) == ["police_referral"]
+
+
+def test_after_a_hand_off_to_iccam_escalation_tells_the_host_then_the_police(actionable, settings):
+    from reportal.actions import notices
+    from reportal.tracing.services import latest_trace
+
+    settings.REPORTAL_ICCAM_URL = "https://iccam.example/api"
+    item = actionable("de.test", DE_HOST)
+    trace = latest_trace(item)
+    [first] = notices.escalate(item, trace, 1)
+    [second] = notices.escalate(item, trace, 2)
+    assert (first.kind, first.recipients) == ("host_notice", ["abuse@host-de.example"])
+    assert (second.kind, second.recipients) == ("police_referral", ["police-liaison@hotline.example"])
+    [again] = notices.open_case(item, trace, reason="reappeared")  # the network's removal did not hold
+    assert again.kind == "host_notice"
+    assert Handoff.objects.filter(event="item.route_iccam", subject_id=item.pk).count() == 1
