@@ -46,11 +46,12 @@ PDQ_MIN_QUALITY = 50
 # bench/README_hashing.md shows the speed/distance trade-off).
 FAST_SHORT_SIDE = 512
 # A fast-mode hash is fragile when FRAGILE_COUNT or more of its 256 DCT coefficients lie within FRAGILE_MARGIN of the
-# median (bench/README_hashing.md: the reduced decode's error is about 0.05-0.3 on a coefficient); such an image,
-# or one whose quality is within QUALITY_GUARD of PDQ_MIN_QUALITY, is decoded again and hashed exactly.
+# median (bench/README_hashing.md: the reduced decode's error is about 0.05-0.3 on a coefficient); such an image is
+# decoded again and hashed exactly. So is one whose quality could be on either side of PDQ_MIN_QUALITY (the fast
+# quality is the exact one or one off: 49 and 50 are checked).
 FRAGILE_MARGIN = 0.2
 FRAGILE_COUNT = 10
-QUALITY_GUARD = 2
+QUALITY_GUARD = 1
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 100_000_000
 # Pixels decoded at full size per image. Decoding and PDQ take about 31 bytes a pixel at their peak (the RGB
@@ -339,7 +340,8 @@ def _pdq_fast(image: Image.Image, *, dihedral: bool, short_side: int, source: by
         dct = pdq_linear.dct16(buffer)
         result = pdq_linear.pdq_from_buffer64(buffer, dihedral=dihedral, dct=dct)
         fragile = pdq_linear.near_median(dct, FRAGILE_MARGIN) >= FRAGILE_COUNT
-    if source is None or not (fragile or abs(result.quality - PDQ_MIN_QUALITY) <= QUALITY_GUARD):
+    borderline = PDQ_MIN_QUALITY - QUALITY_GUARD <= result.quality < PDQ_MIN_QUALITY + QUALITY_GUARD
+    if source is None or not (fragile or borderline):
         return result
     return _pdq_exact_numpy(open_image(source, max_bytes=len(source), max_pixels=width * height), dihedral)
 

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 from threatexchange.signal_type.pdq.pdq_hasher import pdq_from_bytes
 
+from reportal.hashes import hashing
 from reportal.hashes.hashing import (
     DIHEDRAL_NAMES,
     CorruptImageError,
@@ -170,10 +171,14 @@ def test_pixel_cap_from_settings(settings):
     assert hash_image_bytes(imagegen.encode(IMAGES["shapes"], "PNG")).width == 400
 
 
-def test_fast_short_side_setting(settings):
+def test_fast_short_side_setting(settings, monkeypatch):
     data = imagegen.encode(imagegen.photo_like(8, 2400, 1800), "JPEG", quality=90)
     exact = hash_image_bytes(data, mode="exact").pdq
-    settings.REPORTAL_HASH_FAST_SHORT_SIDE = 1800  # no reduction at all: the exact hash
-    assert hash_image_bytes(data, mode="fast").pdq == exact
-    settings.REPORTAL_HASH_FAST_SHORT_SIDE = 256
-    assert hamming_hex(hash_image_bytes(data, mode="fast").pdq, exact) <= 31
+    decoded: list[tuple[int, int]] = []
+    original = hashing._pixels
+    monkeypatch.setattr(hashing, "_pixels", lambda image: decoded.append(image.size) or original(image))
+    settings.REPORTAL_HASH_FAST_SHORT_SIDE = 1800  # no reduction: the JPEG's luminance at full size
+    assert hamming_hex(hash_image_bytes(data, mode="fast").pdq, exact) <= 2
+    settings.REPORTAL_HASH_FAST_SHORT_SIDE = 225  # reduced by 8 while decoding, still close
+    assert hamming_hex(hash_image_bytes(data, mode="fast").pdq, exact) <= 8
+    assert decoded == [(2400, 1800), (300, 225)]
