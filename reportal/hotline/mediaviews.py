@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -31,6 +33,7 @@ from reportal.hotline.views import (
     _may_preview,
     _visible_item,
 )
+from reportal.pipeline import services as pipeline
 from reportal.reports.services import ReportedUrl
 
 
@@ -138,3 +141,21 @@ def grade_media(request: HttpRequest, item_id: int) -> HttpResponse:
         return _render_grid(request, grid_context(request, item) | {"graded_message": done})
     messages.success(request, done)
     return HttpResponseRedirect(reverse("hotline:media", args=[item.pk]))
+
+
+@require_POST
+@access.require_staff(*ASSESSORS)
+def collect_media(request: HttpRequest, item_id: int) -> HttpResponse:
+    """Ask a worker to fetch and hash the page's media (again): a hand-off, never a fetch in this request."""
+    item = _visible_item(request, item_id)
+    if not claims.holds_claim(item, request.user):
+        messages.error(request, _("Claim this item before grading its media."))
+        return HttpResponseRedirect(reverse("hotline:item", args=[item.pk]))
+    with transaction.atomic():
+        pipeline.record("item.queued", item.pk, key=f"analyst:{request.user.pk}:{timezone.now().isoformat()}")
+        audit(request.user, "item.media_requested", item)
+    messages.info(
+        request,
+        _("The server is fetching the media of this page in the background. Reload the item shortly to grade them."),
+    )
+    return HttpResponseRedirect(reverse("hotline:item", args=[item.pk]))

@@ -17,6 +17,7 @@ urlpatterns = [
     path("items/<int:item_id>/preview/", views.item_preview, name="item_preview"),
     path("items/<int:item_id>/media/", mediaviews.media_grid, name="media"),
     path("items/<int:item_id>/media/grade/", mediaviews.grade_media, name="grade_media"),
+    path("items/<int:item_id>/media/collect/", mediaviews.collect_media, name="collect_media"),
     path("preview/<str:token>/", views.thumbnail, name="thumbnail"),
     path("preview/<str:token>/reveal/", views.reveal, name="reveal"),
     path("heartbeat/", views.heartbeat, name="heartbeat"),

@@ -268,3 +268,25 @@ def test_a_video_source_is_hashed_with_vpdq_and_a_graded_video_is_banked_with_it
         mediacollect.collect_item_media(again)
     [copy] = media.media_of(again.pk)
     assert copy.known and copy.known_grade == "national/uk-C"
+
+
+def test_the_analyst_asks_the_worker_to_fetch_the_media_again(
+    gallery, analyst_item, django_capture_on_commit_callbacks
+):
+    item = analyst_item(gallery.url("/gallery"))  # made without intake's follow-up: nothing recorded yet
+    client = analyst_item.client
+    page = client.get(f"/workbench/items/{item.pk}/media/").content.decode()
+    assert "No media of this page have been recorded yet" in page
+    fetched_before = len(gallery.requests)
+    with django_capture_on_commit_callbacks(execute=False) as owed:
+        response = client.post(f"/workbench/items/{item.pk}/media/collect/")
+    assert response.status_code == 302
+    assert len(gallery.requests) == fetched_before  # the request only recorded the hand-off
+    handoff = Handoff.objects.get(event="item.queued", subject_id=item.pk, task="hotline.collect_page_media")
+    assert handoff.done_at is None and owed  # sent to the worker after the commit
+    for callback in owed:
+        callback()  # the broker's message, run by the (eager) worker
+    handoff.refresh_from_db()
+    assert handoff.done_at is not None
+    assert len(media.media_of(item.pk)) == 8
+    assert AuditEntry.objects.filter(action="hotline.item.media_requested", object_id=str(item.pk)).exists()
