@@ -14,6 +14,7 @@ import httpx
 from django.utils.translation import gettext as _
 
 from reportal.net.errors import FetchError
+from reportal.net.fetch import _host_header, _url_for_address
 from reportal.net.guard import check_url
 
 USER_AGENT = "reportal/0.1 (hotline)"
@@ -48,14 +49,19 @@ class PartnerApi:
         """Send one request; FetchRefused for a forbidden destination, FetchError when no answer came back."""
         url = self.base_url.rstrip("/") + "/" + path.lstrip("/")
         deadline = time.monotonic() + self.timeout
-        check_url(url, timeout=self.timeout)  # raises FetchRefused
-        headers = {"User-Agent": USER_AGENT, **self.headers, **kwargs.pop("headers", {})}
+        checked = check_url(url, timeout=self.timeout)  # raises FetchRefused
+        # To the address the guard checked, not the name again (a second DNS answer cannot rebind it); the name
+        # still goes in Host and in TLS (SNI and the certificate check).
+        headers = {"User-Agent": USER_AGENT, **self.headers, **kwargs.pop("headers", {}), "Host": _host_header(checked)}
+        target = _url_for_address(checked, checked.addresses[0])
         try:
             with (
                 httpx.Client(
                     auth=self.auth, timeout=self.timeout, verify=self.verify, trust_env=False, follow_redirects=False
                 ) as client,
-                client.stream(method, url, headers=headers, **kwargs) as response,
+                client.stream(
+                    method, target, headers=headers, extensions={"sni_hostname": checked.host}, **kwargs
+                ) as response,
             ):
                 chunks: list[bytes] = []
                 size = 0

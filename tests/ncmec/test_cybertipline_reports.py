@@ -21,7 +21,6 @@ from tests.ncmec.conftest import US_HOST
 pytestmark = pytest.mark.django_db
 
 
-
 def _handoff(item) -> Handoff:
     return Handoff.objects.get(event="item.route_ncmec", subject_id=item.pk)
 
@@ -152,3 +151,14 @@ def test_the_client_maps_an_unreachable_service_to_a_retryable_error(settings, a
     with pytest.raises(CyberTiplineError) as caught:
         services.client().finish("1")
     assert caught.value.retryable and "could not be reached" in str(caught.value)
+
+
+def test_the_ssrf_guard_applies_to_the_configured_host(settings):
+    """A base URL that points into the hotline's own network is refused, permanently, before anything is sent."""
+    settings.REPORTAL_FETCH_ALLOW = []
+    settings.REPORTAL_CYBERTIPLINE_ENVIRONMENT = "production"
+    settings.REPORTAL_CYBERTIPLINE_USERNAME, settings.REPORTAL_CYBERTIPLINE_PASSWORD = "u", "p"
+    settings.REPORTAL_CYBERTIPLINE_PRODUCTION_URL = "http://10.1.2.3/ispws"
+    with pytest.raises(CyberTiplineError) as caught:
+        services.client().finish("1")
+    assert not caught.value.retryable and "private or reserved address" in str(caught.value)
