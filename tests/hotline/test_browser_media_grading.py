@@ -137,6 +137,17 @@ def test_analyst_grades_three_of_five_images_with_the_keyboard_and_only_those_ar
         assert not page.locator("input[name=outcome]:checked").count()
         _shot(page, "graded-1280")
 
+        # Reveal one image, as today: only that one shows in colour, the other four stay veiled.
+        page.locator("#media-grid li.wb-media-tile").nth(1).locator("button.wb-reveal").click()
+        page.wait_for_selector("#media-grid figure.wb-revealed img")
+        page.wait_for_function(
+            "() => { const i = document.querySelector('#media-grid figure.wb-revealed img');"
+            " return i && i.complete && i.naturalWidth > 0; }"
+        )
+        assert page.locator("#media-grid figure.wb-revealed img").evaluate(GREY_STATS_JS) > 40
+        veiled = page.locator("#media-grid figure.wb-thumb:not(.wb-revealed) img")
+        assert [veiled.nth(i).evaluate(GREY_STATS_JS) for i in range(veiled.count())] == [0] * 4
+
         page.check("input[name=outcome][value=actionable]")
         page.check("input[name=c_legal_assessment][value=baseline]")
         page.check("input[name=c_content_type][value=photo]")
