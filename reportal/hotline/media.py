@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reportal.hotline.models import MediaItem, MediaKind
+from reportal.hotline.models import MediaItem, MediaKind, PreviewHashMatch
 from reportal.hotline.schemes import LEGAL_SCHEME, ClassificationInvalid, active_schemes, clean_classification
 
 # The schemes a medium is graded in: those the bank's category is made of (schemes.category_of).
@@ -42,6 +42,7 @@ def record_page_media(item_id: int, media: Sequence[FoundMedia]) -> list[int]:
     """Record each medium as a media item of the item; returns their ids in the order given. Idempotent on
     (item, SHA-256): a medium already recorded keeps its grade; facts learnt since (vPDQ, a bank match) are added."""
     ids: list[int] = []
+    newly_known = 0
     for found in media:
         defaults = {
             "url": found.url[:4000],
@@ -63,13 +64,18 @@ def record_page_media(item_id: int, media: Sequence[FoundMedia]) -> list[int]:
                 row, created = MediaItem.objects.get_or_create(item_id=item_id, sha256=found.sha256, defaults=defaults)
         except IntegrityError:  # recorded by a concurrent run meanwhile
             row, created = MediaItem.objects.get(item_id=item_id, sha256=found.sha256), False
-        if not created:
-            _learn(row, found)
+        if created:
+            newly_known += row.known
+        else:
+            newly_known += _learn(row, found)
         ids.append(row.pk)
+    if newly_known:  # the queue marks the item as holding known material before anyone opens it
+        PreviewHashMatch.objects.create(item_id=item_id, matches=newly_known)
     return ids
 
 
-def _learn(row: MediaItem, found: FoundMedia) -> None:
+def _learn(row: MediaItem, found: FoundMedia) -> bool:
+    """Add what was learnt since the row was recorded; True when it has just become known."""
     changed: list[str] = []
     if row.vpdq is None and found.vpdq is not None:
         row.vpdq, row.duration_s = found.vpdq, found.duration_s
@@ -82,6 +88,7 @@ def _learn(row: MediaItem, found: FoundMedia) -> None:
         changed += ["known", "known_grade"]
     if changed:
         row.save(update_fields=changed)
+    return "known" in changed
 
 
 def media_of(item_id: int) -> list[MediaItem]:

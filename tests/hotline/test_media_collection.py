@@ -17,6 +17,7 @@ from reportal.hashes import services as hashes
 from reportal.hashes.models import BankContent
 from reportal.hotline import media, mediacollect
 from reportal.hotline.mediacollect import MediaCaps
+from reportal.hotline.models import PreviewHashMatch
 from reportal.pipeline.models import Handoff
 from tests.fakes.website import running_website
 
@@ -150,6 +151,12 @@ def test_media_already_in_the_bank_are_marked_known_with_their_grade(gallery, an
     tile = tile[: tile.index("</li>")]
     assert "Known" in tile and "Baseline: illegal under INTERPOL criteria, Category A" in tile
     assert 'name="media"' not in tile  # nothing to grade
+    # The queue says so before anyone opens the item.
+    queue = analyst_item.client.get("/workbench/").content.decode()
+    row = queue[queue.index(f'data-item="{item.pk}"') :]
+    assert "Images match the hash bank" in row[: row.index("</tr>")]
+    mediacollect.collect_item_media(item)  # found again: still one hint
+    assert PreviewHashMatch.objects.filter(item=item).count() == 1
 
 
 def test_the_analyst_grades_several_media_at_once_and_only_those_reach_the_bank(
