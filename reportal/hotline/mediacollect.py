@@ -21,6 +21,8 @@ from reportal.net.fetch import FetchError, FetchRefused, FetchResult, fetch
 logger = logging.getLogger(__name__)
 
 PAGE_MAX_BYTES = 2 * 1024 * 1024
+# Fetch failures that may pass (a site down for a while, a resolver in trouble): the page is tried again later.
+PASSING_FAILURES = frozenset({"timeout", "connect", "unreachable", "dns_unavailable", "servfail", "error"})
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,8 @@ class MediaCaps:
 
 def collect_item_media(item: Any, *, caps: MediaCaps | None = None) -> list[int]:
     """Fetch, hash and record the media of a reported item's page; returns the media item ids. A page that cannot
-    be reached raises FetchError (the hand-off tries again later); a refused address records nothing."""
+    be reached for now raises FetchError (the hand-off tries again later); a refused, unknown or broken address
+    records nothing."""
     found = find_page_media(item.canonical_url, caps or MediaCaps.from_settings())
     return record_page_media(item.pk, found)
 
@@ -52,7 +55,11 @@ def collect_item_media(item: Any, *, caps: MediaCaps | None = None) -> list[int]
 def find_page_media(url: str, caps: MediaCaps) -> list[FoundMedia]:
     try:
         page = fetch(url, max_bytes=max(PAGE_MAX_BYTES, caps.max_image_bytes), allow_truncate=True)
-    except FetchRefused:
+    except FetchError as exc:
+        if exc.reason in PASSING_FAILURES:
+            raise  # the hand-off tries again later, with back-off
+        return []  # refused, no such name, a redirect loop...: trying again would not help
+    except ValueError:  # not a web address the fetcher can parse
         return []
     if page.status >= 400:
         return []
