@@ -4,15 +4,19 @@ against the banks as they arrive. Pages and media live in memory only; what is k
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import logging
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -20,13 +24,14 @@ from reportal.crawler import frontier, results
 from reportal.crawler.models import Crawl, CrawlMedia, CrawlPage, CrawlState, Lead, PageState
 from reportal.crawler.pages import host_of, on_site, read_page, url_hash
 from reportal.hashes import services as hashes
-from reportal.net.fetch import FetchError, FetchResult, fetch
+from reportal.net.fetch import FetchError, FetchResult, FetchSession, fetch
 
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "reportal/0.1 (hotline proactive search)"
 PAGE_TYPES = ("text/html", "application/xhtml+xml")
 PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
+MEDIA_ACCEPT = "image/*,video/*;q=0.9"
 
 
 class SliceEnd(Enum):
@@ -59,6 +64,7 @@ def run_slice(crawl_id: int, *, seconds: float | None = None, pages: int | None 
         return SliceEnd.IDLE
     deadline = time.monotonic() + float(seconds if seconds is not None else settings.REPORTAL_CRAWL_SLICE_SECONDS)
     delay = float(settings.REPORTAL_CRAWL_DELAY_SECONDS)
+    session = FetchSession()  # connections kept open between this turn's fetches (to addresses the guard allowed)
     try:
         while True:
             state = Crawl.objects.filter(pk=crawl_id).values_list("state", flat=True).first()
@@ -73,61 +79,67 @@ def run_slice(crawl_id: int, *, seconds: float | None = None, pages: int | None 
                     frontier.mark_finished(crawl)
                     return SliceEnd.DONE
                 return SliceEnd.IDLE
-            crawl_page(crawl, page, holder)
+            crawl_page(crawl, page, holder, session)
             pages = None if pages is None else pages - 1
             if not frontier.renew_lease(crawl.site, slot, holder):
                 return SliceEnd.MORE  # our lease expired (a very long page): take a fresh one next time
             if delay > 0:
                 time.sleep(delay)
     finally:
+        session.close()
         frontier.release_lease(crawl.site, slot, holder)
 
 
-def _fetch(url: str, *, max_bytes: int, accept: str) -> FetchResult:
-    return fetch(url, max_bytes=max_bytes, headers={"User-Agent": USER_AGENT, "Accept": accept})
+def _fetch(url: str, session: FetchSession | None, *, max_bytes: int, accept: str) -> FetchResult:
+    return fetch(url, max_bytes=max_bytes, headers={"User-Agent": USER_AGENT, "Accept": accept}, session=session)
 
 
-def crawl_page(crawl: Crawl, page: CrawlPage, token: str) -> None:
-    """Fetch one claimed page and do everything it leads to; the page is marked done or failed at the end."""
+def crawl_page(crawl: Crawl, page: CrawlPage, token: str, session: FetchSession | None = None) -> None:
+    """Fetch one claimed page and do everything it leads to. The network and hashing come first; what the page
+    adds (pages, leads, media, figures, its own done mark) is written in one transaction at the end, after any
+    finding (idempotent), so a worker killed at any point leaves the page to be taken again, nothing half-done."""
     figures = PageFigures()
     try:
-        result = _fetch(page.url, max_bytes=settings.REPORTAL_CRAWL_PAGE_MAX_BYTES, accept=PAGE_ACCEPT)
+        result = _fetch(page.url, session, max_bytes=settings.REPORTAL_CRAWL_PAGE_MAX_BYTES, accept=PAGE_ACCEPT)
     except FetchError as exc:
         figures.failed = 1
-        _count(crawl, figures)
-        frontier.finish_page(page, token, state=PageState.FAILED, error=f"{exc.reason}: {exc}")
+        with transaction.atomic():
+            frontier.finish_page(page, token, state=PageState.FAILED, error=f"{exc.reason}: {exc}")
+            _count(crawl, figures)
         return
     figures.fetched = 1
     figures.bytes = len(result.body)
     error = ""
+    children: list[tuple[str, int]] = []
+    leads: list[str] = []
+    new_media: list[CrawlMedia] = []
     if result.status >= 400:
         error = f"HTTP {result.status}"
     elif not on_site(result.final_url, crawl.site, crawl.scope) and not crawl.follow_other_sites:
-        # A redirect off the site: the target is a lead, not a page of this crawl.
-        figures.leads += _add_leads(crawl, page.url, [result.final_url])
+        leads = [result.final_url]  # a redirect off the site: the target is a lead, not a page of this crawl
     elif result.content_type in PAGE_TYPES:
-        _follow(crawl, page, result, figures)
-    frontier.finish_page(page, token, state=PageState.DONE, status_code=result.status, error=error)
-    _count(crawl, figures)
-
-
-def _follow(crawl: Crawl, page: CrawlPage, result: FetchResult, figures: PageFigures) -> None:
-    content = read_page(result.text(), result.final_url)
-    inside = [u for u in content.links if on_site(u, crawl.site, crawl.scope)]
-    outside = [u for u in content.links if not on_site(u, crawl.site, crawl.scope)]
-    if page.depth < crawl.max_depth:
-        follow = inside + (outside if crawl.follow_other_sites else [])
-        frontier.add_pages(crawl, [(u, page.depth + 1) for u in follow])
-    if outside:
-        figures.leads += _add_leads(crawl, page.url, outside)
-    limit = int(settings.REPORTAL_CRAWL_MEDIA_PER_PAGE)
-    media = [(u, "image") for u in content.images] + [(u, "video") for u in content.videos]
-    seen = _media_of_page(crawl, media[:limit], figures)
-    known = [m for m in seen if m.known]
-    if known:
-        figures.with_matches = 1
-        unknown = [m for m in seen if not m.known and m.sha256]
-        results.record_finding(crawl, result.final_url, known, unknown)
+        content = read_page(result.text(), result.final_url)
+        inside = [u for u in content.links if on_site(u, crawl.site, crawl.scope)]
+        leads = [u for u in content.links if not on_site(u, crawl.site, crawl.scope)]
+        if page.depth < crawl.max_depth:
+            follow = inside + (leads if crawl.follow_other_sites else [])
+            children = [(u, page.depth + 1) for u in follow]
+        limit = int(settings.REPORTAL_CRAWL_MEDIA_PER_PAGE)
+        media = ([(u, "image") for u in content.images] + [(u, "video") for u in content.videos])[:limit]
+        seen, new_media = _media_of_page(crawl, media, figures, session)
+        known = [m for m in seen if m.known]
+        if known:
+            figures.with_matches = 1
+            unknown = [m for m in seen if not m.known and m.sha256]
+            results.record_finding(crawl, result.final_url, known, unknown)
+    with transaction.atomic():
+        if children:
+            frontier.add_pages(crawl, children)
+        if leads:
+            figures.leads += _add_leads(crawl, page.url, leads)
+        CrawlMedia.objects.bulk_create(new_media, ignore_conflicts=True)
+        frontier.finish_page(page, token, state=PageState.DONE, status_code=result.status, error=error)
+        _count(crawl, figures)
 
 
 def _add_leads(crawl: Crawl, from_page: str, urls: list[str]) -> int:
@@ -140,29 +152,51 @@ def _add_leads(crawl: Crawl, from_page: str, urls: list[str]) -> int:
     return len(new)
 
 
-def _media_of_page(crawl: Crawl, media: list[tuple[str, str]], figures: PageFigures) -> list[CrawlMedia]:
-    """The page's media, each fetched and hashed once per crawl (a medium seen on an earlier page is reused)."""
+def _media_of_page(
+    crawl: Crawl, media: list[tuple[str, str]], figures: PageFigures, session: FetchSession | None
+) -> tuple[list[CrawlMedia], list[CrawlMedia]]:
+    """(the page's media, those new to the crawl): each medium is fetched and hashed once per crawl (one seen on
+    an earlier page is reused). The next medium downloads while this one is hashed, over the one connection."""
     by_hash = {url_hash(u): (u, kind) for u, kind in media}
     rows = {m.url_hash: m for m in CrawlMedia.objects.filter(crawl=crawl, url_hash__in=list(by_hash))}
+    wanted = [(key, url, kind) for key, (url, kind) in by_hash.items() if key not in rows]
     new: list[CrawlMedia] = []
-    for key, (url, kind) in by_hash.items():
-        if key in rows:
-            continue
-        row = _hash_medium(crawl, url, key, kind, figures)
+    for (key, url, kind), fetched in zip(wanted, _prefetch([url for _k, url, _kind in wanted], session), strict=True):
+        row = _hash_medium(crawl, url, key, kind, fetched, figures)
         rows[key] = row
         new.append(row)
-    CrawlMedia.objects.bulk_create(new, ignore_conflicts=True)
-    return [rows[key] for key in by_hash]
+    return [rows[key] for key in by_hash], new
 
 
-def _hash_medium(crawl: Crawl, url: str, key: str, kind: str, figures: PageFigures) -> CrawlMedia:
+def _prefetch(urls: list[str], session: FetchSession | None) -> Iterator[FetchResult | FetchError]:
+    """The fetches of `urls` in order, one at a time, the next one already running while the caller works."""
+
+    def one(url: str) -> FetchResult | FetchError:
+        try:
+            return _fetch(url, session, max_bytes=settings.REPORTAL_CRAWL_MEDIA_MAX_BYTES, accept=MEDIA_ACCEPT)
+        except FetchError as exc:
+            return exc
+
+    if not urls:
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="crawl-fetch") as pool:
+        ahead = collections.deque(pool.submit(one, url) for url in urls[:2])
+        for url in urls[2:]:
+            yield ahead.popleft().result()
+            ahead.append(pool.submit(one, url))
+        while ahead:
+            yield ahead.popleft().result()
+
+
+def _hash_medium(
+    crawl: Crawl, url: str, key: str, kind: str, fetched: FetchResult | FetchError, figures: PageFigures
+) -> CrawlMedia:
     row = CrawlMedia(crawl=crawl, url=url, url_hash=key, kind=kind)
-    try:
-        result = _fetch(url, max_bytes=settings.REPORTAL_CRAWL_MEDIA_MAX_BYTES, accept="image/*,video/*;q=0.9")
-    except FetchError as exc:
+    if isinstance(fetched, FetchError):
         figures.errors += 1
-        row.error = f"{exc.reason}: {exc}"[:300]
+        row.error = f"{fetched.reason}: {fetched}"[:300]
         return row
+    result = fetched
     figures.bytes += len(result.body)
     row.content_type = result.content_type[:100]
     row.size_bytes = len(result.body)

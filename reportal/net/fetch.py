@@ -7,6 +7,7 @@ and keeps the body in memory only.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import ssl
 import time
@@ -22,7 +23,7 @@ from reportal.net.errors import FetchError, FetchRefused
 from reportal.net.guard import CheckedUrl, check_url
 from reportal.net.sniff import sniff_content_type
 
-__all__ = ["FetchError", "FetchRefused", "FetchResult", "fetch", "MAX_REDIRECTS"]
+__all__ = ["FetchError", "FetchRefused", "FetchResult", "FetchSession", "fetch", "MAX_REDIRECTS"]
 
 MAX_REDIRECTS = 5
 USER_AGENT = "reportal/0.1 (hotline takedown monitor)"
@@ -66,6 +67,29 @@ class FetchResult:
             return self.body.decode(charset, errors="replace")
         except LookupError:
             return self.body.decode("utf-8", errors="replace")
+
+
+class FetchSession:
+    """Keeps connections open between fetches, for a caller that fetches many resources from one site (the
+    crawler). Every fetch is still checked by the guard, capped and timed as a lone one; a kept connection is only
+    ever to an address the guard allowed (requests go to the checked address, never to a name)."""
+
+    def __init__(self, *, max_connections: int = 4) -> None:
+        self.client = httpx.Client(
+            follow_redirects=False,
+            trust_env=False,
+            verify=_tls_context(),
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+        )
+
+    def __enter__(self) -> FetchSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.client.close()
 
 
 def _url_for_address(checked: CheckedUrl, address: str) -> str:
@@ -162,12 +186,14 @@ def fetch(
     method: str = "GET",
     allow_truncate: bool = False,
     headers: dict[str, str] | None = None,
+    session: FetchSession | None = None,
 ) -> FetchResult:
     """Fetch `url` through the SSRF guard. Raises FetchRefused (forbidden destination) or FetchError (anything else).
 
     `timeout` bounds the whole fetch, redirects included. With `allow_truncate` a body over `max_bytes` is cut
     to the limit (result.truncated) instead of failing, for callers that only need the start of a page.
-    `headers` adds request headers (such as Accept); Host is always the checked URL's.
+    `headers` adds request headers (such as Accept); Host is always the checked URL's. With a `session` the
+    connection may be one kept open by an earlier fetch of the session.
     """
     method = method.upper()
     if method not in ("GET", "HEAD"):
@@ -177,7 +203,12 @@ def fetch(
     deadline = time.monotonic() + seconds
     redirects: list[str] = []
     current = url
-    with httpx.Client(follow_redirects=False, trust_env=False, timeout=seconds, verify=_tls_context()) as client:
+    own_client = (
+        contextlib.nullcontext(session.client)
+        if session is not None
+        else httpx.Client(follow_redirects=False, trust_env=False, timeout=seconds, verify=_tls_context())
+    )
+    with own_client as client:
         while True:
             try:
                 checked = check_url(current, timeout=max(0.1, deadline - time.monotonic()))

@@ -116,6 +116,8 @@ class CrawlSite:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body leave in two writes: without this, a kept-alive client waits for delayed ACKs.
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: object) -> None:
                 return
