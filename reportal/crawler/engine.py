@@ -65,6 +65,7 @@ def run_slice(crawl_id: int, *, seconds: float | None = None, pages: int | None 
     deadline = time.monotonic() + float(seconds if seconds is not None else settings.REPORTAL_CRAWL_SLICE_SECONDS)
     delay = float(settings.REPORTAL_CRAWL_DELAY_SECONDS)
     session = FetchSession()  # connections kept open between this turn's fetches (to addresses the guard allowed)
+    downloads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crawl-fetch")  # one download ahead
     try:
         while True:
             state = Crawl.objects.filter(pk=crawl_id).values_list("state", flat=True).first()
@@ -79,13 +80,14 @@ def run_slice(crawl_id: int, *, seconds: float | None = None, pages: int | None 
                     frontier.mark_finished(crawl)
                     return SliceEnd.DONE
                 return SliceEnd.IDLE
-            crawl_page(crawl, page, holder, session)
+            crawl_page(crawl, page, holder, session, downloads)
             pages = None if pages is None else pages - 1
             if not frontier.renew_lease(crawl.site, slot, holder):
                 return SliceEnd.MORE  # our lease expired (a very long page): take a fresh one next time
             if delay > 0:
                 time.sleep(delay)
     finally:
+        downloads.shutdown()
         session.close()
         frontier.release_lease(crawl.site, slot, holder)
 
@@ -94,7 +96,13 @@ def _fetch(url: str, session: FetchSession | None, *, max_bytes: int, accept: st
     return fetch(url, max_bytes=max_bytes, headers={"User-Agent": USER_AGENT, "Accept": accept}, session=session)
 
 
-def crawl_page(crawl: Crawl, page: CrawlPage, token: str, session: FetchSession | None = None) -> None:
+def crawl_page(
+    crawl: Crawl,
+    page: CrawlPage,
+    token: str,
+    session: FetchSession | None = None,
+    downloads: ThreadPoolExecutor | None = None,
+) -> None:
     """Fetch one claimed page and do everything it leads to. The network and hashing come first; what the page
     adds (pages, leads, media, figures, its own done mark) is written in one transaction at the end, after any
     finding (idempotent), so a worker killed at any point leaves the page to be taken again, nothing half-done."""
@@ -126,7 +134,7 @@ def crawl_page(crawl: Crawl, page: CrawlPage, token: str, session: FetchSession 
             children = [(u, page.depth + 1) for u in follow]
         limit = int(settings.REPORTAL_CRAWL_MEDIA_PER_PAGE)
         media = ([(u, "image") for u in content.images] + [(u, "video") for u in content.videos])[:limit]
-        seen, new_media = _media_of_page(crawl, media, figures, session)
+        seen, new_media = _media_of_page(crawl, media, figures, session, downloads)
         known = [m for m in seen if m.known]
         if known:
             figures.with_matches = 1
@@ -153,7 +161,11 @@ def _add_leads(crawl: Crawl, from_page: str, urls: list[str]) -> int:
 
 
 def _media_of_page(
-    crawl: Crawl, media: list[tuple[str, str]], figures: PageFigures, session: FetchSession | None
+    crawl: Crawl,
+    media: list[tuple[str, str]],
+    figures: PageFigures,
+    session: FetchSession | None,
+    downloads: ThreadPoolExecutor | None,
 ) -> tuple[list[CrawlMedia], list[CrawlMedia]]:
     """(the page's media, those new to the crawl): each medium is fetched and hashed once per crawl (one seen on
     an earlier page is reused). The next medium downloads while this one is hashed, over the one connection."""
@@ -161,14 +173,18 @@ def _media_of_page(
     rows = {m.url_hash: m for m in CrawlMedia.objects.filter(crawl=crawl, url_hash__in=list(by_hash))}
     wanted = [(key, url, kind) for key, (url, kind) in by_hash.items() if key not in rows]
     new: list[CrawlMedia] = []
-    for (key, url, kind), fetched in zip(wanted, _prefetch([url for _k, url, _kind in wanted], session), strict=True):
+    for (key, url, kind), fetched in zip(
+        wanted, _prefetch([url for _k, url, _kind in wanted], session, downloads), strict=True
+    ):
         row = _hash_medium(crawl, url, key, kind, fetched, figures)
         rows[key] = row
         new.append(row)
     return [rows[key] for key in by_hash], new
 
 
-def _prefetch(urls: list[str], session: FetchSession | None) -> Iterator[FetchResult | FetchError]:
+def _prefetch(
+    urls: list[str], session: FetchSession | None, downloads: ThreadPoolExecutor | None
+) -> Iterator[FetchResult | FetchError]:
     """The fetches of `urls` in order, one at a time, the next one already running while the caller works."""
 
     def one(url: str) -> FetchResult | FetchError:
@@ -177,15 +193,15 @@ def _prefetch(urls: list[str], session: FetchSession | None) -> Iterator[FetchRe
         except FetchError as exc:
             return exc
 
-    if not urls:
+    if downloads is None:
+        yield from (one(url) for url in urls)
         return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="crawl-fetch") as pool:
-        ahead = collections.deque(pool.submit(one, url) for url in urls[:2])
-        for url in urls[2:]:
-            yield ahead.popleft().result()
-            ahead.append(pool.submit(one, url))
-        while ahead:
-            yield ahead.popleft().result()
+    ahead = collections.deque(downloads.submit(one, url) for url in urls[:2])
+    for url in urls[2:]:
+        yield ahead.popleft().result()
+        ahead.append(downloads.submit(one, url))
+    while ahead:
+        yield ahead.popleft().result()
 
 
 def _hash_medium(
@@ -230,7 +246,7 @@ def _hash_and_match(row: CrawlMedia, data: bytes) -> list[Any]:
         row.md5, row.sha256, row.duration_s = video.md5, video.sha256, video.duration_s
         row.width, row.height = video.width, video.height
         row.vpdq = [{"pdq": f.pdq_hex, "quality": f.quality, "timestamp": f.timestamp_s} for f in video.frames]
-        return list(hashes.lookup_bytes(data))
+        return list(hashes.lookup_video(video))  # vPDQ with each bank's video settings, and MD5/SHA-256
     image = hashes.hash_bytes(data, mode="fast")
     row.md5, row.sha256 = image.md5, image.sha256
     row.pdq, row.pdq_quality = image.pdq, image.pdq_quality

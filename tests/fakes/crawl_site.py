@@ -110,6 +110,7 @@ class CrawlSite:
         self.map = site
         self.requests: collections.Counter[tuple[str, str]] = collections.Counter()
         self.redirects: dict[str, str] = {}  # path -> Location (a test's redirect somewhere else)
+        self.files: dict[str, tuple[str, bytes]] = {}  # path -> (content type, body): a test's videos
         self.agents: collections.Counter[str] = collections.Counter()
         self._lock = threading.Lock()
         outer = self
@@ -149,6 +150,8 @@ class CrawlSite:
         self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def answer(self, host: str, path: str) -> tuple[int, str, bytes]:
+        if path in self.files:
+            return 200, *self.files[path]
         try:
             if path.startswith("/p/") and path.endswith(".html"):
                 n = int(path[3:-5])
