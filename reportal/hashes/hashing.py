@@ -7,8 +7,9 @@ Two modes:
   short side at 512 px or more; the reference's tent filter, summed over each decoded block, turns those block
   means into the reference's 64 x 64 buffer (reportal.hashes.pdq_linear). When that hash is fragile (many DCT
   coefficients next to the median, as in dark or flat pictures) or its quality is next to the matching threshold,
-  the image is decoded again at full size and hashed exactly. Other formats are decoded at full size and hashed
-  with the same numpy code. The hash stays within a few bits of the exact one (bench/README_hashing.md).
+  the image is decoded again at full size and hashed exactly (unless its quality is too low ever to match). Other
+  formats are decoded at full size and hashed with the same numpy code. The hash stays within a few bits of the
+  exact one (bench/README_hashing.md).
 
 Nothing is written to disk. Decoding is guarded: byte cap, pixel cap (decompression bombs), and typed errors
 whose messages are translated and say what to do next.
@@ -52,6 +53,10 @@ FAST_SHORT_SIDE = 512
 FRAGILE_MARGIN = 0.2
 FRAGILE_COUNT = 10
 QUALITY_GUARD = 1
+# A fragile hash whose quality is under this is kept as it is: it can never match (its quality is at most one off,
+# and under PDQ_MIN_QUALITY a PDQ is not used), so a second, full-size decode would buy nothing. Such pictures are
+# nearly flat (dark, foggy, blank) and decode slowly when noisy: this is what keeps them fast.
+FRAGILE_MIN_QUALITY = 40
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 100_000_000
 # Pixels decoded at full size per image. Decoding and PDQ take about 31 bytes a pixel at their peak (the RGB
@@ -341,7 +346,7 @@ def _pdq_fast(image: Image.Image, *, dihedral: bool, short_side: int, source: by
         result = pdq_linear.pdq_from_buffer64(buffer, dihedral=dihedral, dct=dct)
         fragile = pdq_linear.near_median(dct, FRAGILE_MARGIN) >= FRAGILE_COUNT
     borderline = PDQ_MIN_QUALITY - QUALITY_GUARD <= result.quality < PDQ_MIN_QUALITY + QUALITY_GUARD
-    if source is None or not (fragile or borderline):
+    if source is None or not (borderline or (fragile and result.quality >= FRAGILE_MIN_QUALITY)):
         return result
     return _pdq_exact_numpy(open_image(source, max_bytes=len(source), max_pixels=width * height), dihedral)
 

@@ -176,20 +176,31 @@ def test_reduction_keeps_the_short_side():
     assert reduction_for(1100, 2000, 512) == 2
 
 
-def test_fragile_hash_is_redone_exactly():
-    """A dim, noisy picture has many DCT coefficients next to the median: fast mode hashes it at full size."""
+def dim_noisy_jpeg() -> bytes:
     rng = np.random.default_rng(11)
     pixels = np.clip(scene(rng, 2400, 1800).astype(np.float32) * 0.06 + rng.normal(0, 6, (1800, 2400, 1)), 0, 255)
-    data = jpeg(Image.fromarray(pixels.astype(np.uint8)), 85)
+    return jpeg(Image.fromarray(pixels.astype(np.uint8)), 85)
+
+
+def test_fragile_hash_is_redone_exactly_when_it_could_match(monkeypatch):
+    """A dim, noisy picture has many DCT coefficients next to the median: fast mode hashes it again at full size,
+    unless its quality is too low for it ever to match (then its close hash is kept)."""
+    data = dim_noisy_jpeg()
     scale = reduction_for(2400, 1800, hashing.FAST_SHORT_SIDE)
     image = Image.open(io.BytesIO(data))
     image.draft("L", (2400 // scale, 1800 // scale))
-    luma = np.asarray(image)
-    dct = pdq_linear.dct16(pdq_linear.buffer64_of(luma, full_size=(1800, 2400), block=scale))
-    assert pdq_linear.near_median(dct, hashing.FRAGILE_MARGIN) >= hashing.FRAGILE_COUNT
+    buffer = pdq_linear.buffer64_of(np.asarray(image), full_size=(1800, 2400), block=scale)
+    assert pdq_linear.near_median(pdq_linear.dct16(buffer), hashing.FRAGILE_MARGIN) >= hashing.FRAGILE_COUNT
     expected, quality = reference(data)
-    fast = hash_image_bytes(data, mode="fast")
-    assert hamming_hex(fast.pdq, expected) <= 2 and fast.pdq_quality == quality
+    assert quality < hashing.FRAGILE_MIN_QUALITY
+    kept = hash_image_bytes(data, mode="fast")
+    assert hamming_hex(kept.pdq, expected) <= WITHIN and not kept.pdq_matchable
+    monkeypatch.setattr(hashing, "FRAGILE_MIN_QUALITY", 0)
+    redone = hash_image_bytes(data, mode="fast")
+    assert (redone.pdq, redone.pdq_quality) == (expected, quality)
+    # Callers that pass only an opened image (no `source`) get the same: the bytes are read from the image.
+    hexes, pdq_quality = hashing.pdq_of_image(Image.open(io.BytesIO(data)), mode="fast")
+    assert (hexes[0], pdq_quality) == (expected, quality)
 
 
 @pytest.mark.parametrize("fmt", ["PNG", "WEBP", "GIF", "BMP"])
@@ -204,16 +215,6 @@ def test_fast_dihedral_variants_follow_the_reference():
     fast = hash_image_bytes(data, mode="fast", dihedral=True)
     for name, vector in zip(DIHEDRAL_NAMES, vectors, strict=True):
         assert hamming_hex(fast.dihedral[name], bits_to_hex(vector)) <= WITHIN, name
-
-
-def test_pdq_of_image_without_the_bytes_still_falls_back():
-    """Callers that pass only an opened image (no `source`) get the same hash as hash_image_bytes."""
-    rng = np.random.default_rng(11)
-    pixels = np.clip(scene(rng, 2400, 1800).astype(np.float32) * 0.06 + rng.normal(0, 6, (1800, 2400, 1)), 0, 255)
-    data = jpeg(Image.fromarray(pixels.astype(np.uint8)), 85)
-    hexes, quality = hashing.pdq_of_image(Image.open(io.BytesIO(data)), mode="fast")
-    fast = hash_image_bytes(data, mode="fast")
-    assert (hexes[0], quality) == (fast.pdq, fast.pdq_quality) == reference(data)
 
 
 def test_large_jpeg_over_the_decoded_pixel_cap_is_reduced_not_refused(settings):
