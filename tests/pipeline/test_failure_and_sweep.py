@@ -63,7 +63,9 @@ def test_a_failing_receiver_is_recorded_and_the_sweep_sends_it_again(monkeypatch
     assert handoff.next_attempt_at > timezone.now()
     assert not ListEntry.objects.filter(item=item).exists()
     others = Handoff.objects.filter(event="item.confirmed", subject_id=item.pk).exclude(pk=handoff.pk)
-    assert others.count() == 3 and not others.filter(done_at__isnull=True).exists()
+    # Every other route of the event ran and is done (the registry says how many there are).
+    assert others.count() == len(registry.routes_for("item.confirmed")) - 1
+    assert not others.filter(done_at__isnull=True).exists()
 
     with django_capture_on_commit_callbacks(execute=True):
         assert pipeline.sweep() == 0  # not due yet: back-off
