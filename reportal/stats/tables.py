@@ -10,6 +10,7 @@ from typing import Any
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from reportal.actions import services as actions
 from reportal.hotline import services as hotline
@@ -181,7 +182,7 @@ def build(period: services.Period, *, with_charts: bool = True) -> Dashboard:
             Column("assessed", _("Assessed")),
             Column("actionable", _("Actionable")),
             Column("actioned", _("Notices and referrals prepared")),
-            Column("removed", _("Removed")),
+            Column("removed", pgettext("count of addresses removed", "Removed")),
             Column("median_hours", _("Median hours to removal")),
         ],
         rows=month_rows,
@@ -199,7 +200,7 @@ def build(period: services.Period, *, with_charts: bool = True) -> Dashboard:
             [
                 charts.Series(_("Reports received"), [r["reports"] for r in month_rows]),
                 charts.Series(_("Actionable"), [r["actionable"] for r in month_rows]),
-                charts.Series(_("Removed"), [r["removed"] for r in month_rows]),
+                charts.Series(pgettext("count of addresses removed", "Removed"), [r["removed"] for r in month_rows]),
             ],
         )
     dashboard.tables.append(monthly)

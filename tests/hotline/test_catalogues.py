@@ -60,8 +60,9 @@ def test_catalogue_is_complete_with_its_placeholders(path):
 @pytest.mark.parametrize("path", TRANSLATED, ids=_id)
 def test_compiled_catalogue_says_what_the_po_says(path):
     po = polib.pofile(str(path))
-    mo = {e.msgid: e.msgstr for e in polib.mofile(str(path.with_suffix(".mo"))) if not e.msgid_plural}
-    stale = [e.msgid for e in po if not e.obsolete and not e.msgid_plural and mo.get(e.msgid) != e.msgstr]
+    # Keyed by context too: "Removed" (an item's status) and "Removed" in context (a count) are two entries.
+    mo = {(e.msgctxt, e.msgid): e.msgstr for e in polib.mofile(str(path.with_suffix(".mo"))) if not e.msgid_plural}
+    stale = [e.msgid for e in po if not e.obsolete and not e.msgid_plural and mo.get((e.msgctxt, e.msgid)) != e.msgstr]
     assert not stale, f"run compilemessages: {stale[:5]}"
 
 

@@ -49,8 +49,10 @@ def test_placeholders_survive_translation(lang):
 def test_compiled_catalogue_matches_the_po_file(lang):
     po = polib.pofile(str(LOCALE / lang / "LC_MESSAGES" / "django.po"))
     mo = polib.mofile(str(LOCALE / lang / "LC_MESSAGES" / "django.mo"))
-    compiled = {e.msgid: e.msgstr for e in mo if not e.msgid_plural}
-    stale = [e.msgid for e in _public_entries(po) if not e.msgid_plural and compiled.get(e.msgid) != e.msgstr]
+    compiled = {(e.msgctxt, e.msgid): e.msgstr for e in mo if not e.msgid_plural}  # a msgid may come with a context
+    stale = [
+        e.msgid for e in _public_entries(po) if not e.msgid_plural and compiled.get((e.msgctxt, e.msgid)) != e.msgstr
+    ]
     assert stale == [], "run `reportal compilemessages` after editing the .po files"
 
 

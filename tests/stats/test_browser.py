@@ -1,7 +1,10 @@
 """In Chromium: the dashboard and the public page load nothing from another host, work without JavaScript, and
-axe-core finds no serious or critical problem. Screenshots go to /tmp/stats-*.png for a person to look at."""
+axe-core finds no serious or critical problem. Screenshots (390 and 1280 px wide) go to /tmp/stats/shots for a person
+to look at."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -13,6 +16,16 @@ from reportal.stats import services
 from tests.stats.histories import Decided, History, portals, write
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SHOTS = Path("/tmp/stats/shots")
+WIDTHS = (390, 1280)
+
+
+def _shots(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+
 
 CLASSIFICATIONS = [
     {"legal_assessment": "baseline", "uk_category": "A", "age_group": "prepubescent", "content_type": ["photo"]},
@@ -81,13 +94,13 @@ def test_dashboard_loads_nothing_from_elsewhere_and_passes_axe(page, live_server
     assert page.locator("svg.chart").count() >= 10
     assert page.locator("svg.chart title").first.text_content()
     assert page.get_by_role("img", name="Reports, assessments and removals by month").count() == 1
-    page.screenshot(path="/tmp/stats-dashboard.png", full_page=True)
     problems = {"dashboard": _serious(page)}
+    _shots(page, "dashboard")
 
     page.goto(f"{live_server.url}/stats/report/sv/2025-03/")
-    page.screenshot(path="/tmp/stats-monthly.png", full_page=True)
+    _shots(page, "monthly")
     page.emulate_media(media="print")
-    page.screenshot(path="/tmp/stats-monthly-print.png", full_page=True)
+    page.screenshot(path=str(SHOTS / "monthly-print.png"), full_page=True)
     page.emulate_media(media="screen")
     problems["monthly report"] = _serious(page)
 
@@ -102,7 +115,9 @@ def test_public_page_works_without_javascript_and_passes_axe(page, page_no_js, l
     page_no_js.goto(f"{live_server.url}/sv/es/stats/")
     assert page_no_js.locator("h1").count() == 1
     assert page_no_js.locator("table.figures").count() == 2
-    page_no_js.screenshot(path="/tmp/stats-public-es.png", full_page=True)
+    assert page_no_js.locator("h1").inner_text().startswith("Qué pasó con las denuncias hechas a")
+    assert page_no_js.get_by_role("heading", name="Por mes").count() == 1
+    _shots(page_no_js, "public-es")
     assert elsewhere == []
 
     elsewhere = _watch(page, live_server.url)

@@ -58,7 +58,14 @@ def test_the_page_is_translated_and_offers_the_portal_languages(figures):
     assert page.status_code == 200
     assert page["Content-Language"] == "es"
     body = page.content.decode()
-    for spanish in ("Qué pasó con las denuncias hechas a", "Por año", "Por mes", "Denuncias recibidas", "menos de 10"):
+    for spanish in (
+        "Qué pasó con las denuncias hechas a",
+        "Por año",
+        "Por mes",
+        "Denuncias recibidas",
+        "Retiradas",
+        "menos de 10",
+    ):
         assert spanish in body
     for english in ("What happened to the reports", "By year", "By month", "Reports received", "fewer than"):
         assert english not in body
