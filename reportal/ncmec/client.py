@@ -8,12 +8,12 @@ validation, a report that no longer exists) need a person and are not retried.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from reportal.net.errors import FetchError, FetchRefused
-from reportal.net.partner_api import ApiAnswer, PartnerApi
+from reportal.net.partner import PartnerClient, PartnerError, PartnerResponse
 
 # NCMEC's documented response codes; anything else non-zero is treated as permanent until someone looks at it.
 RETRYABLE_CODES = {1000, 1100, 1110, 1111, 1300}
@@ -68,7 +68,7 @@ def _text(root: etree._Element, tag: str) -> str:
     return (found.text or "").strip() if found is not None else ""
 
 
-def parse_answer(answer: ApiAnswer, step: str) -> Answer:
+def parse_answer(answer: PartnerResponse, step: str) -> Answer:
     if answer.status == 401:
         raise CyberTiplineError(describe(2000), code=2000, retryable=False, step=step)
     if answer.status >= 500 or answer.status in (408, 429):
@@ -80,7 +80,7 @@ def parse_answer(answer: ApiAnswer, step: str) -> Answer:
             step=step,
         )
     try:
-        root = etree.fromstring(answer.body, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+        root = etree.fromstring(answer.content, parser=etree.XMLParser(resolve_entities=False, no_network=True))
         code = int(_text(root, "responseCode"))
     except (etree.XMLSyntaxError, ValueError):
         raise CyberTiplineError(
@@ -109,14 +109,17 @@ def parse_answer(answer: ApiAnswer, step: str) -> Answer:
 
 class CyberTiplineClient:
     def __init__(self, base_url: str, username: str, password: str, *, timeout: float = 60.0) -> None:
-        self.api = PartnerApi(base_url, auth=(username, password), timeout=timeout)
+        self.base_url = base_url
+        self.auth = (username, password)
+        self.timeout = timeout
 
-    def _call(self, step: str, **kwargs: object) -> Answer:
+    def _call(self, step: str, **kwargs: Any) -> Answer:
         try:
-            answer = self.api.post(step, **kwargs)  # type: ignore[arg-type]
-        except FetchRefused as exc:
-            raise CyberTiplineError(str(exc), code=None, retryable=False, step=step) from None
-        except FetchError as exc:
+            with PartnerClient(self.base_url, auth=self.auth, timeout=self.timeout) as api:
+                answer = api.request("POST", step, **kwargs)
+        except PartnerError as exc:
+            if not exc.retryable:  # a refused destination: the setting needs the operator
+                raise CyberTiplineError(str(exc), code=None, retryable=False, step=step) from None
             raise CyberTiplineError(
                 _("NCMEC could not be reached (%(error)s); it is tried again later.") % {"error": exc},
                 code=None,

@@ -1,16 +1,18 @@
-"""HTTPS to a partner API the operator configured (ICCAM): client certificate, CA bundle, timeouts, a byte cap.
+"""Requests to the APIs of partner organisations the operator configured (ICCAM, NCMEC's CyberTipline): client
+certificate or basic auth, CA bundle, timeouts, a byte cap. The one client for every partner API.
 
 Not for reported addresses (that is fetch.py): the host here is an operator setting. It still passes the SSRF
-guard's address check, so a mistyped setting cannot reach the hotline's own network (tests reach loopback through
-REPORTAL_FETCH_ALLOW, as every fake does). Transport failures are PartnerError with `retryable` set: a partner that
-is offline is tried again later, a TLS or certificate problem needs the operator.
+guard's address check on every request, so a mistyped setting or a poisoned DNS answer cannot reach the hotline's
+own network (tests reach loopback through REPORTAL_FETCH_ALLOW, as every fake does). Transport failures are
+PartnerError with `retryable` set: a partner that is offline is tried again later, a refused destination or a TLS
+or certificate problem needs the operator.
 """
 
 from __future__ import annotations
 
 import json
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -20,6 +22,7 @@ from reportal.net.errors import FetchError
 from reportal.net.guard import check_url
 
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+USER_AGENT = "reportal (hotline)"
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class PartnerResponse:
     status: int
     body: Any  # the parsed JSON answer, or None when it was empty or not JSON
     text: str
+    content: bytes = b""  # the answer as sent (XML answers are parsed by their client)
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
 
 
 def tls_context(tls: PartnerTls) -> ssl.SSLContext:
@@ -69,22 +74,36 @@ def _tls_failure(exc: BaseException) -> ssl.SSLError | None:
 
 
 class PartnerClient:
-    """One configured partner API: requests relative to `base_url`, JSON in and out."""
+    """One configured partner API: requests relative to `base_url`; JSON, XML or form bodies in, bytes out."""
 
-    def __init__(self, base_url: str, tls: PartnerTls, *, timeout: float, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
-        try:
-            check_url(base_url, timeout=timeout)
-        except FetchError as exc:
-            raise PartnerError(str(exc), retryable=exc.reason in ("dns_unavailable", "timeout")) from None
+    def __init__(
+        self,
+        base_url: str,
+        tls: PartnerTls | None = None,
+        *,
+        timeout: float,
+        auth: tuple[str, str] | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
         self.base_url = base_url.rstrip("/") + "/"
+        self.timeout = timeout
         self.max_bytes = max_bytes
+        self._check_destination()
         self._client = httpx.Client(
             base_url=self.base_url,
-            verify=tls_context(tls),
+            verify=tls_context(tls) if tls is not None else True,
+            auth=auth,
             timeout=timeout,
             trust_env=False,
             follow_redirects=False,
+            headers={"User-Agent": USER_AGENT},
         )
+
+    def _check_destination(self) -> None:
+        try:
+            check_url(self.base_url, timeout=self.timeout)
+        except FetchError as exc:
+            raise PartnerError(str(exc), retryable=exc.reason in ("dns_unavailable", "timeout")) from None
 
     def close(self) -> None:
         self._client.close()
@@ -101,18 +120,28 @@ class PartnerClient:
         path: str,
         *,
         json_body: Any = None,
+        content: bytes | None = None,
+        data: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes]] | None = None,
         params: dict[str, str | int] | None = None,
         headers: dict[str, str] | None = None,
     ) -> PartnerResponse:
         """Send one request; any HTTP status comes back as a response, transport failures as PartnerError."""
+        self._check_destination()  # again for each request: the name may resolve elsewhere by now
         where = self.base_url + path.lstrip("/")
-        content = json.dumps(json_body).encode() if json_body is not None else None
         send_headers = {"Accept": "application/json", **(headers or {})}
-        if content is not None:
+        if json_body is not None:
+            content = json.dumps(json_body).encode()
             send_headers["Content-Type"] = "application/json"
         try:
             with self._client.stream(
-                method, path.lstrip("/"), content=content, params=params, headers=send_headers
+                method,
+                path.lstrip("/"),
+                content=content,
+                data=data,
+                files=files,
+                params=params,
+                headers=send_headers,
             ) as response:
                 chunks: list[bytes] = []
                 size = 0
@@ -126,6 +155,7 @@ class PartnerClient:
                         )
                     chunks.append(chunk)
                 status = response.status_code
+                answer_headers = {k.lower(): v for k, v in response.headers.items()}
         except httpx.TimeoutException:
             raise PartnerError(
                 _("%(url)s did not answer in time; it will be tried again.") % {"url": where}, retryable=True
@@ -146,9 +176,10 @@ class PartnerClient:
                 % {"url": where, "error": type(exc).__name__},
                 retryable=True,
             ) from None
-        text = b"".join(chunks).decode("utf-8", errors="replace")
+        raw = b"".join(chunks)
+        text = raw.decode("utf-8", errors="replace")
         try:
             body = json.loads(text) if text.strip() else None
         except ValueError:
             body = None
-        return PartnerResponse(status=status, body=body, text=text)
+        return PartnerResponse(status=status, body=body, text=text, content=raw, headers=answer_headers)
