@@ -409,6 +409,10 @@ REPORTAL_HASH_DECODE_CONCURRENCY = env_int("REPORTAL_HASH_DECODE_CONCURRENCY", 2
 REPORTAL_VIDEO_MAX_BYTES = env_int("REPORTAL_VIDEO_MAX_BYTES", 200 * 1024 * 1024)
 REPORTAL_VIDEO_MAX_SECONDS = env_float("REPORTAL_VIDEO_MAX_SECONDS", 1800.0)
 REPORTAL_VIDEO_DECODE_THREADS = env_int("REPORTAL_VIDEO_DECODE_THREADS", 1)
+# Pixels decoded per video at most (30 minutes of 720p at 30 fps; a file cannot buy more work by its frame rate),
+# and videos decoded at once per process (apart from the image decode slots; the rest wait 30 s, then get 503).
+REPORTAL_VIDEO_MAX_DECODED_PIXELS = env_int("REPORTAL_VIDEO_MAX_DECODED_PIXELS", 1800 * 30 * 1280 * 720)
+REPORTAL_VIDEO_DECODE_CONCURRENCY = env_int("REPORTAL_VIDEO_DECODE_CONCURRENCY", 1)
 if REPORTAL_VIDEO_MAX_SECONDS <= 0 or REPORTAL_VIDEO_DECODE_THREADS < 0:
     raise ImproperlyConfigured(
         "REPORTAL_VIDEO_MAX_SECONDS must be above 0 and REPORTAL_VIDEO_DECODE_THREADS 0 (automatic) or more."

@@ -8,7 +8,7 @@ mode, so our frame hashes are bit-identical to the reference's (tests/hashes/tes
 
 Nothing is written to disk: the container is read from a BytesIO. Only the demuxers of common video files are
 allowed (FFmpeg's playlist demuxers, HLS and concat, would open other addresses or files); bytes, duration,
-frame size and the number of frames decoded are capped, and decodes share the image decoders' slots.
+frame size and the frames and pixels decoded are capped, and videos decode in slots of their own.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ import hashlib
 import io
 import json
 import math
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,10 +30,10 @@ from PIL import Image, ImageFilter
 
 from reportal.hashes.hashing import (
     CorruptImageError,
+    DecoderBusyError,
     ImageTooLargeError,
     UnsupportedImageError,
     bits_to_hex,
-    decode_slot,
     max_decoded_pixels,
 )
 
@@ -48,10 +50,16 @@ PDQ_HEX_LENGTH = 64
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 DEFAULT_MAX_SECONDS = 1800.0
-# Frames decoded (not only hashed) per video: bounds the work a video with an absurd frame rate can cause.
+# Frames and pixels decoded (not only hashed) per video: bound the work whatever frame rate a file declares.
+# The pixels are 30 minutes of 720p at 30 fps (about 2.5 minutes of one core, bench/README_video.md).
 DEFAULT_MAX_DECODED_FRAMES = 200_000
+DEFAULT_MAX_DECODED_VIDEO_PIXELS = 1800 * 30 * 1280 * 720
+# Videos decoded at once per process; apart from the image decoders' slots, so a long video never holds up images.
+DEFAULT_VIDEO_DECODE_CONCURRENCY = 1
 # Demuxers allowed to read reported bytes: common video files only, nothing that opens other files or addresses.
 ALLOWED_DEMUXERS = ("mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm", "avi", "flv", "mpegts", "ogg")
+# How long a request waits for a video decode slot before it is told to try again.
+VIDEO_WAIT_SECONDS = 30.0
 CONTACT_SHEET_FRAMES = 6
 CONTACT_SHEET_COLUMNS = 3
 CONTACT_SHEET_TILE_WIDTH = 160
@@ -199,6 +207,33 @@ def max_video_seconds() -> float:
     return _setting("REPORTAL_VIDEO_MAX_SECONDS", DEFAULT_MAX_SECONDS)
 
 
+def max_decoded_video_pixels() -> int:
+    return int(_setting("REPORTAL_VIDEO_MAX_DECODED_PIXELS", DEFAULT_MAX_DECODED_VIDEO_PIXELS))
+
+
+_video_slots: threading.BoundedSemaphore | None = None
+_video_slots_lock = threading.Lock()
+
+
+@contextmanager
+def video_decode_slot() -> Iterator[None]:
+    """Bound the videos decoding at once in this process (REPORTAL_VIDEO_DECODE_CONCURRENCY); DecoderBusyError
+    (503 with Retry-After on the API) when none frees up in time."""
+    global _video_slots
+    with _video_slots_lock:
+        if _video_slots is None:
+            _video_slots = threading.BoundedSemaphore(
+                max(1, int(_setting("REPORTAL_VIDEO_DECODE_CONCURRENCY", DEFAULT_VIDEO_DECODE_CONCURRENCY)))
+            )
+        slots = _video_slots
+    if not slots.acquire(timeout=VIDEO_WAIT_SECONDS):
+        raise DecoderBusyError(str(_("The server is decoding other videos right now. Try again in a few minutes.")))
+    try:
+        yield
+    finally:
+        slots.release()
+
+
 def _open(data: bytes) -> Any:
     """The container of video bytes, read from memory; raises the video errors for anything else."""
     import av
@@ -274,34 +309,46 @@ def _check_size(width: int, height: int) -> None:
         )
 
 
-def _sampled_frames(container: Any, stream: Any, fps: float, max_seconds: float) -> Iterator[tuple[int, Any]]:
-    """(frame number, frame) of every frame the reference hashes: every int(fps * 1 s)-th decoded frame.
+class _Sampler:
+    """Every frame the reference hashes, (frame number, frame): every int(fps * 1 s)-th decoded frame, until the
+    end, the duration cap or the decoding budget. `cut_short` says whether a cap ended it.
 
     A stream that breaks after its first frame ends there (the frames before it are hashed); one that breaks
     before any frame is a VideoHashError.
     """
-    import av
 
-    every = max(1, int(SECONDS_PER_HASH * fps))
-    decoded = 0
-    frames = container.decode(stream)
-    while decoded < DEFAULT_MAX_DECODED_FRAMES:
-        try:
-            frame = next(frames)
-        except StopIteration:
-            return
-        except (av.FFmpegError, ValueError):
-            if decoded == 0:
-                raise VideoHashError(
-                    str(_("The video file is damaged and cannot be read. Send an intact copy."))
-                ) from None
-            return
-        number = decoded
-        decoded += 1
-        if float(np.float32(number) / np.float32(fps)) > max_seconds:
-            return
-        if number % every == 0:
-            yield number, frame
+    def __init__(self, container: Any, stream: Any, fps: float, max_seconds: float) -> None:
+        self.container, self.stream, self.fps, self.max_seconds = container, stream, fps, max_seconds
+        self.cut_short = False
+        self.decoded = 0
+
+    def __iter__(self) -> Iterator[tuple[int, Any]]:
+        import av
+
+        every = max(1, int(SECONDS_PER_HASH * self.fps))
+        # Decoding cost bounds: frames and pixels, whatever frame rate the file declares.
+        pixel_budget = max_decoded_video_pixels()
+        frames = self.container.decode(self.stream)
+        while True:
+            try:
+                frame = next(frames)
+            except StopIteration:
+                return
+            except (av.FFmpegError, ValueError):
+                if self.decoded == 0:
+                    raise VideoHashError(
+                        str(_("The video file is damaged and cannot be read. Send an intact copy."))
+                    ) from None
+                return
+            number = self.decoded
+            self.decoded += 1
+            pixel_budget -= frame.width * frame.height
+            over_time = float(np.float32(number) / np.float32(self.fps)) > self.max_seconds
+            if over_time or pixel_budget < 0 or number >= DEFAULT_MAX_DECODED_FRAMES:
+                self.cut_short = True
+                return
+            if number % every == 0:
+                yield number, frame
 
 
 def frame_pdq(rgb: np.ndarray) -> tuple[str, int]:
@@ -327,8 +374,9 @@ def hash_video(data: bytes, *, max_seconds: float | None = None) -> VideoHashes:
         duration = _duration(container, stream)
         frames: list[VpdqFrame] = []
         last_number = -1
-        with decode_slot():
-            for number, frame in _sampled_frames(container, stream, fps, limit_seconds):
+        with video_decode_slot():
+            sampler = _Sampler(container, stream, fps, limit_seconds)
+            for number, frame in sampler:
                 last_number = number
                 _check_size(frame.width, frame.height)  # a stream may change its size midway
                 rgb = frame.to_ndarray(format="rgb24", interpolation="AREA")
@@ -336,7 +384,7 @@ def hash_video(data: bytes, *, max_seconds: float | None = None) -> VideoHashes:
                 frames.append(VpdqFrame(pdq_hex, quality, float(np.float32(number) / np.float32(fps))))
         if not frames:
             raise VideoHashError(str(_("No frame of the video could be decoded. Send an intact copy.")))
-        truncated = duration > limit_seconds
+        truncated = sampler.cut_short
     finally:
         container.close()
     md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()  # shared lists name videos by MD5
@@ -378,12 +426,10 @@ def _thumbnails(data: bytes, *, key_frames_only: bool) -> list[Image.Image]:
         _set_threads(stream)
         if key_frames_only:
             stream.codec_context.skip_frame = "NONKEY"
-            sampled: Iterator[tuple[int, Any]] = (
-                (n, f) for n, f in _sampled_frames(container, stream, 1.0, CONTACT_SHEET_MAX_SECONDS * 10)
-            )
+            sampled = _Sampler(container, stream, 1.0, CONTACT_SHEET_MAX_SECONDS * 10)
         else:
-            sampled = _sampled_frames(container, stream, _frame_rate(stream), CONTACT_SHEET_MAX_SECONDS)
-        with decode_slot():
+            sampled = _Sampler(container, stream, _frame_rate(stream), CONTACT_SHEET_MAX_SECONDS)
+        with video_decode_slot():
             for _number, frame in sampled:
                 _check_size(frame.width, frame.height)
                 thumbs.append(_thumbnail(frame.to_image()))

@@ -181,3 +181,29 @@ def test_playlists_never_make_ffmpeg_open_other_addresses():
         with pytest.raises(av.FFmpegError):
             av.open(io.BytesIO(playlist.encode()), format="hls").close()
         assert hits == ["/seg.ts"]
+
+
+def test_decoding_stops_at_the_pixel_budget(settings):
+    data = videogen.video(12, seconds=4, fps=10, size=(160, 90))
+    settings.REPORTAL_VIDEO_MAX_DECODED_PIXELS = 160 * 90 * 15  # fifteen frames' worth
+    hashes = hash_video(data)
+    assert [f.timestamp_s for f in hashes.frames] == [0.0, 1.0] and hashes.truncated
+
+
+def test_a_busy_video_decoder_answers_503_to_try_again(client, keys, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from reportal.hashes import video
+    from tests.hashes.conftest import auth
+
+    monkeypatch.setattr(video, "VIDEO_WAIT_SECONDS", 0.05)
+    data = videogen.video(13, seconds=1, fps=5, size=(160, 90))
+
+    def post():  # type: ignore[no-untyped-def]
+        return client.post("/h/hash", {"video": SimpleUploadedFile("v.mp4", data)}, **auth(keys.match))
+
+    with video.video_decode_slot():  # another request is decoding a video
+        busy = post()
+    assert busy.status_code == 503 and busy["Retry-After"] == "30"
+    assert "Try again" in busy.json()["message"]
+    assert post().status_code == 200
