@@ -97,6 +97,12 @@ PAGES: dict[str, list[Check]] = {
     # Partners export their own portals' cases; the walk checks that no other portal's address is in it.
     "actions:cases_export": [page(STAFF)],
     "actions:retry_notice": [page(HOTLINE, "POST")],
+    # Proactive search: the hotline's own people start, follow and stop crawls (access.can_run_crawls).
+    "crawler:crawls": [page(HOTLINE), page(HOTLINE, "POST")],
+    "crawler:crawl": [page(HOTLINE, missing_ok=True)],
+    "crawler:progress": [page(HOTLINE, missing_ok=True)],
+    "crawler:stop": [page(HOTLINE, "POST")],
+    "crawler:start_from_item": [page(HOTLINE, "POST")],
     # A police referral package carries the evidence: senior analysts and hotline admins only (access.py).
     "actions:police_package": [page({"senior", "admin"}, "POST")],
     # Statistics: every staff role; a partner viewer's figures and exports hold their portals' only, and another
@@ -274,6 +280,7 @@ def world(db, settings) -> World:
         "slug": "aa",
         "month": "2025-01",
         "notice_id": _notice_id(item_a),
+        "crawl_id": 999_999,
     }
     return World(portal_a, portal_b, item_a, item_b, params, users, keys)
 

@@ -101,6 +101,7 @@ def start_from_item(request: HttpRequest, item_id: int) -> HttpResponse:
     try:
         crawl = services.start_crawl(item.canonical_url, portal=item.portal, seed_item=item, started_by=request.user)
     except services.CrawlRefused as exc:
+        audit(request.user, "crawler.start_refused", item, reason=str(exc)[:300])
         messages.error(request, str(exc))
         return redirect("hotline:item", item_id=item.pk)
     audit(request.user, "crawler.start", item, crawl_id=crawl.pk, seed=crawl.seed_url)
