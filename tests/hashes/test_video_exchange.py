@@ -119,3 +119,27 @@ def test_without_the_vpdq_package_the_signal_type_is_threatexchanges_too(monkeyp
     assert compat.validate_signal_str(clips()[0].vpdq) == clips()[0].vpdq
     with pytest.raises(ValueError):
         compat.validate_signal_str('["not,a,frame"]')
+
+
+def test_cli_hashes_and_matches_video_files(tmp_path, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from reportal.hashes import services
+
+    settings.REPORTAL_OWN_BANK = "CLI_VIDEOS"
+    original = tmp_path / "original.mp4"
+    original.write_bytes(videogen.video(23, seconds=4, fps=10, size=(240, 136)))
+    copy = tmp_path / "copy.mkv"
+    copy.write_bytes(videogen.video(23, seconds=4, fps=25, size=(160, 90), codec="mpeg4", container="matroska"))
+    out = StringIO()
+    call_command("hashes", "hash-video", str(original), stdout=out)
+    row = json.loads(out.getvalue())
+    expected = hash_video(original.read_bytes())
+    assert (row["vpdq"], row["md5"], row["frames"], row["truncated"]) == (expected.vpdq, expected.md5, 4, False)
+    content_id = services.add_confirmed_video(None, expected, classification="B")
+    out = StringIO()
+    call_command("hashes", "match-video", str(copy), stdout=out)
+    match = json.loads(out.getvalue())["matches"]
+    assert [(m["content_id"], m["signal_type"], m["distance"]) for m in match] == [(content_id, "vpdq", "100%[100%]")]

@@ -29,8 +29,13 @@ class Command(BaseCommand):
         imp = sub.add_parser("import", help="Import a hash list (CSV, JSON lines or threatexchange local_file).")
         imp.add_argument("file")
         imp.add_argument("--bank", required=True, help="Bank name in CAPS_AND_UNDERSCORES (created if missing).")
-        imp.add_argument("--format", choices=transfer.FORMATS, default=None, dest="fmt",
-                         help="Default: from the file name (.csv, .jsonl, anything else: local_file).")
+        imp.add_argument(
+            "--format",
+            choices=transfer.FORMATS,
+            default=None,
+            dest="fmt",
+            help="Default: from the file name (.csv, .jsonl, anything else: local_file).",
+        )
         imp.add_argument("--signal-type", default=None, help="local_file: the type of lines that name none.")
         imp.add_argument("--source", default=None, help="Provenance recorded on each entry (default: file name).")
         imp.add_argument("--restart", action="store_true", help="Start over instead of resuming.")
@@ -44,9 +49,19 @@ class Command(BaseCommand):
         match = sub.add_parser("match", help="Match image files against the banks.")
         match.add_argument("files", nargs="+", metavar="FILE")
 
+        hash_video = sub.add_parser("hash-video", help="Print the vPDQ signal, MD5 and SHA-256 of video files.")
+        hash_video.add_argument("files", nargs="+", metavar="FILE")
+
+        match_video = sub.add_parser("match-video", help="Match video files against the banks (vPDQ, MD5, SHA-256).")
+        match_video.add_argument("files", nargs="+", metavar="FILE")
+
         build = sub.add_parser("build-index", help="Write the persisted matching index (loaded at start-up).")
-        build.add_argument("--settle-seconds", type=float, default=matcher.BUILD_SETTLE_SECONDS,
-                           help="Leave rows younger than this to the side buffers (default 60).")
+        build.add_argument(
+            "--settle-seconds",
+            type=float,
+            default=matcher.BUILD_SETTLE_SECONDS,
+            help="Leave rows younger than this to the side buffers (default 60).",
+        )
 
         fetch = sub.add_parser("fetch", help="Fetch from NCMEC, StopNCII or ThreatExchange (credentials needed).")
         fetch.add_argument("exchange", choices=sorted(exchanges.EXCHANGES))
@@ -78,8 +93,15 @@ class Command(BaseCommand):
                         failed += 1
                         continue
                     row: dict[str, Any] = {
-                        "file": name, "pdq": h.pdq, "pdq_quality": h.pdq_quality, "md5": h.md5, "sha1": h.sha1,
-                        "sha256": h.sha256, "width": h.width, "height": h.height, "format": h.format,
+                        "file": name,
+                        "pdq": h.pdq,
+                        "pdq_quality": h.pdq_quality,
+                        "md5": h.md5,
+                        "sha1": h.sha1,
+                        "sha256": h.sha256,
+                        "width": h.width,
+                        "height": h.height,
+                        "format": h.format,
                     }
                     if h.dihedral:
                         row["dihedral"] = h.dihedral
@@ -106,8 +128,13 @@ class Command(BaseCommand):
 
             try:
                 job = transfer.import_file(
-                    options["file"], bank, file_format=options["fmt"], signal_type=options["signal_type"],
-                    source=options["source"], progress=progress, restart=options["restart"],
+                    options["file"],
+                    bank,
+                    file_format=options["fmt"],
+                    signal_type=options["signal_type"],
+                    source=options["source"],
+                    progress=progress,
+                    restart=options["restart"],
                 )
             except transfer.ImportFileError as exc:
                 raise CommandError(str(exc)) from None
@@ -123,13 +150,63 @@ class Command(BaseCommand):
         except bank_services.BankError as exc:
             raise CommandError(str(exc)) from None
         if options["output"] == "-":
-            count = transfer.export_bank(bank, self.stdout, file_format=options["fmt"],
-                                         include_disabled=options["include_disabled"])
+            count = transfer.export_bank(
+                bank, self.stdout, file_format=options["fmt"], include_disabled=options["include_disabled"]
+            )
         else:
             with open(options["output"], "w", encoding="utf-8", newline="") as out:
-                count = transfer.export_bank(bank, out, file_format=options["fmt"],
-                                             include_disabled=options["include_disabled"])
+                count = transfer.export_bank(
+                    bank, out, file_format=options["fmt"], include_disabled=options["include_disabled"]
+                )
             self.stderr.write(f"Wrote {count:,} lines to {options['output']}.")
+
+    def _video(self, name: str) -> services.VideoHashes | None:
+        try:
+            return services.hash_video(self._read(name))
+        except ImageHashError as exc:
+            self.stderr.write(f"{name}: {exc.message}")
+            return None
+
+    def _hash_video(self, options: dict[str, Any]) -> None:
+        failed = 0
+        for name in options["files"]:
+            video = self._video(name)
+            if video is None:
+                failed += 1
+                continue
+            row = {
+                "file": name,
+                "vpdq": video.vpdq,
+                "md5": video.md5,
+                "sha256": video.sha256,
+                "frames": len(video.frames),
+                "matchable_frames": len(video.matchable_frames),
+                "duration_s": video.duration_s,
+                "width": video.width,
+                "height": video.height,
+                "truncated": video.truncated,
+            }
+            self.stdout.write(json.dumps(row))
+        if failed:
+            raise CommandError(f"{failed} of {len(options['files'])} files could not be hashed.")
+
+    def _match_video(self, options: dict[str, Any]) -> None:
+        for name in options["files"]:
+            video = self._video(name)
+            if video is None:
+                continue
+            found = services.lookup_video(video)
+            matches = [
+                {
+                    "bank": m.bank,
+                    "content_id": m.content_id,
+                    "signal_type": m.signal_type,
+                    "distance": m.distance_text,
+                    "classification": m.classification,
+                }
+                for m in found
+            ]
+            self.stdout.write(json.dumps({"file": name, "matches": matches}))
 
     def _match(self, options: dict[str, Any]) -> None:
         for name in options["files"]:
@@ -141,11 +218,23 @@ class Command(BaseCommand):
                 found = services.lookup_bytes(data)
             else:
                 found = services.lookup_hashes(hashes)
-            self.stdout.write(json.dumps({
-                "file": name,
-                "matches": [{"bank": m.bank, "content_id": m.content_id, "signal_type": m.signal_type,
-                             "distance": m.distance, "classification": m.classification} for m in found],
-            }))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "file": name,
+                        "matches": [
+                            {
+                                "bank": m.bank,
+                                "content_id": m.content_id,
+                                "signal_type": m.signal_type,
+                                "distance": m.distance,
+                                "classification": m.classification,
+                            }
+                            for m in found
+                        ],
+                    }
+                )
+            )
 
     def _build_index(self, options: dict[str, Any]) -> None:
         with Progress("Building the matching index", unit="rows (by id)") as bar:
@@ -158,7 +247,9 @@ class Command(BaseCommand):
         try:
             with Progress(f"Fetching from {options['exchange']}", unit="signals") as bar:
                 state = exchanges.fetch_exchange(
-                    options["exchange"], bank_name=options["bank"], progress=lambda n: bar.update(n),
+                    options["exchange"],
+                    bank_name=options["bank"],
+                    progress=lambda n: bar.update(n),
                 )
         except exchanges.ExchangeNotConfigured as exc:
             raise CommandError(str(exc)) from None
