@@ -357,6 +357,17 @@ def frame_pdq(rgb: np.ndarray) -> tuple[str, int]:
     return bits_to_hex(vector), int(quality)
 
 
+def _frame_pdq_of(frame: Any) -> tuple[str, int]:
+    import av
+
+    try:
+        # The reference converts with swscale's area method at the frame's own size.
+        rgb = frame.to_ndarray(format="rgb24", interpolation="AREA")
+    except (av.FFmpegError, ValueError):
+        raise VideoHashError(str(_("The video file is damaged and cannot be read. Send an intact copy."))) from None
+    return frame_pdq(rgb)
+
+
 def hash_video(data: bytes, *, max_seconds: float | None = None) -> VideoHashes:
     """vPDQ frames (one a second), MD5 and SHA-256 of one video's bytes, in memory.
 
@@ -373,15 +384,11 @@ def hash_video(data: bytes, *, max_seconds: float | None = None) -> VideoHashes:
         fps = _frame_rate(stream)
         duration = _duration(container, stream)
         frames: list[VpdqFrame] = []
-        last_number = -1
         with video_decode_slot():
             sampler = _Sampler(container, stream, fps, limit_seconds)
             for number, frame in sampler:
-                last_number = number
                 _check_size(frame.width, frame.height)  # a stream may change its size midway
-                rgb = frame.to_ndarray(format="rgb24", interpolation="AREA")
-                pdq_hex, quality = frame_pdq(rgb)
-                frames.append(VpdqFrame(pdq_hex, quality, float(np.float32(number) / np.float32(fps))))
+                frames.append(VpdqFrame(*_frame_pdq_of(frame), float(np.float32(number) / np.float32(fps))))
         if not frames:
             raise VideoHashError(str(_("No frame of the video could be decoded. Send an intact copy.")))
         truncated = sampler.cut_short
@@ -391,7 +398,7 @@ def hash_video(data: bytes, *, max_seconds: float | None = None) -> VideoHashes:
     return VideoHashes(
         md5=md5,
         sha256=hashlib.sha256(data).hexdigest(),
-        duration_s=round(duration or (last_number + 1) / fps, 3),
+        duration_s=round(duration or sampler.decoded / fps, 3),
         width=width,
         height=height,
         frames=frames,

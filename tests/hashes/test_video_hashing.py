@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from reportal.hashes.hashing import ImageHashError
 from reportal.hashes.video import (
     UnsupportedVideoError,
     VideoHashError,
@@ -207,3 +208,27 @@ def test_a_busy_video_decoder_answers_503_to_try_again(client, keys, monkeypatch
     assert busy.status_code == 503 and busy["Retry-After"] == "30"
     assert "Try again" in busy.json()["message"]
     assert post().status_code == 200
+
+
+@pytest.mark.parametrize("damage", ["cut in half", "first kilobyte", "noise in the middle"])
+def test_damaged_videos_give_frames_or_a_clear_error(damage):
+    data = bytearray(videogen.video(14, seconds=3, fps=10, size=(160, 90)))
+    if damage == "cut in half":
+        data = data[: len(data) // 2]
+    elif damage == "first kilobyte":
+        data = data[:1024]
+    else:
+        rng = np.random.default_rng(1)
+        middle = len(data) // 2
+        data[middle : middle + 2000] = rng.integers(0, 256, 2000, dtype=np.uint8).tobytes()
+    # Every refusal is one of the image errors callers already show (a translated sentence saying what to send).
+    try:
+        hashes = hash_video(bytes(data))
+    except ImageHashError as exc:
+        assert "Send" in exc.message
+    else:
+        assert 1 <= len(hashes.frames) <= 3
+    try:
+        assert Image.open(io.BytesIO(contact_sheet(bytes(data)))).mode == "L"
+    except ImageHashError as exc:
+        assert "Send" in exc.message
