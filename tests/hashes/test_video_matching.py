@@ -256,3 +256,32 @@ def test_the_searched_frames_always_meet_every_video_that_can_match(qualities, p
 def test_hmas_defaults_search_13_of_60_frames():
     query = [VpdqFrame(f"{i:064x}", 100, float(i)) for i in range(60)]
     assert [len(vpdq_match.search_sample(query, p)) for p in (80.0, 40.0, 0.0, 100.0)] == [13, 37, 60, 1]
+
+
+def test_signals_added_as_hma_does_match(client, keys):
+    client.post("/c/banks", {"name": "BY_SIGNAL"}, content_type="application/json", **auth(keys.staff))
+    hashes = hash_video(original())
+    as_text = client.post(
+        "/c/bank/BY_SIGNAL/signal",
+        {"vpdq": hashes.vpdq, "video_md5": hashes.md5},
+        content_type="application/json",
+        **auth(keys.staff),
+    )
+    assert as_text.status_code == 200, as_text.content
+    assert as_text.json()["signals"] == {"md5": hashes.md5, "vpdq": hashes.vpdq}
+    # The frame list itself is taken too, and written back in threatexchange's form.
+    as_list = client.post(
+        "/c/bank/BY_SIGNAL/signal",
+        {"vpdq": json.loads(hashes.vpdq)},
+        content_type="application/json",
+        **auth(keys.staff),
+    )
+    assert as_list.json()["signals"] == {"vpdq": hashes.vpdq}
+    bad = client.post(
+        "/c/bank/BY_SIGNAL/signal", {"vpdq": '["nope"]'}, content_type="application/json", **auth(keys.staff)
+    )
+    assert bad.status_code == 400 and "hash,quality,timestamp" in bad.json()["message"]
+    found = _lookup_video(client, keys, variants()["trimmed"])["vpdq"]["BY_SIGNAL"]
+    assert sorted(m["bank_content_id"] for m in found) == sorted([as_text.json()["id"], as_list.json()["id"]])
+    by_md5 = client.get("/m/lookup", {"signal_type": "video_md5", "signal": hashes.md5}, **auth(keys.match))
+    assert [m["bank_content_id"] for m in by_md5.json()["BY_SIGNAL"]] == [as_text.json()["id"]]
