@@ -32,11 +32,14 @@ USER_AGENT = "reportal/0.1 (hotline proactive search)"
 PAGE_TYPES = ("text/html", "application/xhtml+xml")
 PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
 MEDIA_ACCEPT = "image/*,video/*;q=0.9"
+WAIT_FOR_PAGES_SECONDS = 0.2
+# Pages a worker claims at once (fewer round trips); those it has not started go back when its turn ends.
+CLAIM_BATCH = 4
 
 
 class SliceEnd(Enum):
     MORE = "more"  # the slice's time ran out with pages left: send the next slice
-    IDLE = "idle"  # nothing claimable now (others hold the rest), or no slot of the site free
+    IDLE = "idle"  # no politeness slot of the site was free: enough workers are on it
     DONE = "done"  # the crawl finished or was stopped
 
 
@@ -66,6 +69,7 @@ def run_slice(crawl_id: int, *, seconds: float | None = None, pages: int | None 
     delay = float(settings.REPORTAL_CRAWL_DELAY_SECONDS)
     session = FetchSession()  # connections kept open between this turn's fetches (to addresses the guard allowed)
     downloads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crawl-fetch")  # one download ahead
+    claimed: collections.deque[CrawlPage] = collections.deque()
     try:
         while True:
             state = Crawl.objects.filter(pk=crawl_id).values_list("state", flat=True).first()
@@ -73,20 +77,32 @@ def run_slice(crawl_id: int, *, seconds: float | None = None, pages: int | None 
                 return SliceEnd.DONE
             if time.monotonic() >= deadline or pages == 0:
                 return SliceEnd.MORE
-            page = frontier.claim_page(crawl, holder)
+            if not claimed:
+                claimed.extend(frontier.claim_pages(crawl, holder, min(CLAIM_BATCH, pages or CLAIM_BATCH)))
+            page = claimed.popleft() if claimed else None
             if page is None:
                 any_open, _claimable = frontier.work_left(crawl)
                 if not any_open:
                     frontier.mark_finished(crawl)
                     return SliceEnd.DONE
-                return SliceEnd.IDLE
-            crawl_page(crawl, page, holder, session, downloads)
+                # Other workers hold the last pages; theirs may add more (a crawl starts with one seed page).
+                frontier.renew_lease(crawl.site, slot, holder)
+                time.sleep(WAIT_FOR_PAGES_SECONDS)
+                continue
+            try:
+                crawl_page(crawl, page, holder, session, downloads)
+            except Exception as exc:  # a page that breaks something must not block the crawl: it fails, once
+                logger.exception("crawl %s: page %s failed", crawl_id, page.pk)
+                with transaction.atomic():
+                    frontier.finish_page(page, holder, state=PageState.FAILED, error=f"{type(exc).__name__}: {exc}")
+                    _count(crawl, PageFigures(failed=1))
             pages = None if pages is None else pages - 1
             if not frontier.renew_lease(crawl.site, slot, holder):
                 return SliceEnd.MORE  # our lease expired (a very long page): take a fresh one next time
             if delay > 0:
                 time.sleep(delay)
     finally:
+        frontier.release_pages(list(claimed), holder)
         downloads.shutdown()
         session.close()
         frontier.release_lease(crawl.site, slot, holder)

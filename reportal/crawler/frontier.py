@@ -53,8 +53,8 @@ def add_pages(crawl: Crawl, pages: Sequence[tuple[str, int]]) -> int:
     return take
 
 
-def claim_page(crawl: Crawl, token: str) -> CrawlPage | None:
-    """Claim the next page of the crawl (breadth first): a waiting one, or one whose claim expired."""
+def claim_pages(crawl: Crawl, token: str, count: int = 1) -> list[CrawlPage]:
+    """Claim the next `count` pages of the crawl (breadth first): waiting ones, or ones whose claim expired."""
     now = timezone.now()
     claimable = Q(state=PageState.PENDING) | Q(state=PageState.CLAIMED, claimed_until__lt=now)
     until = now + timedelta(seconds=claim_seconds())
@@ -63,30 +63,39 @@ def claim_page(crawl: Crawl, token: str) -> CrawlPage | None:
             cursor.execute(
                 f"""UPDATE {CrawlPage._meta.db_table} SET state = %s, claim_token = %s, claimed_until = %s,
                     attempts = attempts + 1
-                    WHERE id = (SELECT id FROM {CrawlPage._meta.db_table}
-                                WHERE crawl_id = %s AND (state = %s OR (state = %s AND claimed_until < %s))
-                                ORDER BY depth, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+                    WHERE id IN (SELECT id FROM {CrawlPage._meta.db_table}
+                                 WHERE crawl_id = %s AND (state = %s OR (state = %s AND claimed_until < %s))
+                                 ORDER BY depth, id LIMIT %s FOR UPDATE SKIP LOCKED)
                     RETURNING id""",  # noqa: S608 - table names from the model, values as parameters
-                [PageState.CLAIMED, token, until, crawl.pk, PageState.PENDING, PageState.CLAIMED, now],
+                [PageState.CLAIMED, token, until, crawl.pk, PageState.PENDING, PageState.CLAIMED, now, count],
             )
-            row = cursor.fetchone()
-        return CrawlPage.objects.filter(pk=row[0]).first() if row else None
-    # SQLite runs one writer at a time: the candidate is re-checked inside the UPDATE itself, so of two workers
-    # that picked the same row only one changes it.
-    for _attempt in range(5):
-        candidate = (
+            ids = [row[0] for row in cursor.fetchall()]
+    else:
+        # SQLite runs one writer at a time: the candidates are re-checked inside the UPDATE itself, so of two
+        # workers that picked the same rows only one changes each.
+        ids = list(
             CrawlPage.objects.filter(claimable, crawl=crawl)
             .order_by("depth", "id")
-            .values_list("pk", flat=True)
-            .first()
+            .values_list("pk", flat=True)[:count]
         )
-        if candidate is None:
-            return None
-        if CrawlPage.objects.filter(claimable, pk=candidate).update(
-            state=PageState.CLAIMED, claim_token=token, claimed_until=until, attempts=F("attempts") + 1
-        ):
-            return CrawlPage.objects.get(pk=candidate)
-    return None
+        if ids:
+            CrawlPage.objects.filter(claimable, pk__in=ids).update(
+                state=PageState.CLAIMED, claim_token=token, claimed_until=until, attempts=F("attempts") + 1
+            )
+    if not ids:
+        return []
+    return list(
+        CrawlPage.objects.filter(pk__in=ids, claim_token=token, state=PageState.CLAIMED).order_by("depth", "id")
+    )
+
+
+def release_pages(pages: list[CrawlPage], token: str) -> int:
+    """Give back claimed pages this worker did not start (its turn ended): others may take them at once."""
+    if not pages:
+        return 0
+    return CrawlPage.objects.filter(pk__in=[p.pk for p in pages], claim_token=token, state=PageState.CLAIMED).update(
+        state=PageState.PENDING, claim_token="", claimed_until=None, attempts=F("attempts") - 1
+    )
 
 
 def finish_page(page: CrawlPage, token: str, *, state: str, status_code: int | None = None, error: str = "") -> bool:
