@@ -222,3 +222,16 @@ def test_large_jpeg_over_the_decoded_pixel_cap_is_reduced_not_refused(settings):
     data = jpeg(imagegen.photo_like(13, 2400, 1800), 90)
     fast = hash_image_bytes(data, mode="fast")
     assert hamming_hex(fast.pdq, reference(data)[0]) <= WITHIN
+
+
+def test_damaged_jpeg_is_refused_in_fast_mode_too():
+    data = jpeg(imagegen.photo_like(14, 2400, 1600), 90)
+    with pytest.raises(hashing.CorruptImageError):
+        hash_image_bytes(data[: len(data) // 3], mode="fast")
+
+
+def test_greyscale_and_cmyk_jpegs_in_fast_mode():
+    photo = imagegen.photo_like(15, 2200, 1500)
+    for image in (photo.convert("L"), photo.convert("CMYK")):
+        data = jpeg(image, 90)
+        assert hamming_hex(hash_image_bytes(data, mode="fast").pdq, reference(data)[0]) <= WITHIN, image.mode
