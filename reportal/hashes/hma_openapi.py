@@ -151,7 +151,7 @@ def hma_paths() -> dict[str, Any]:
                 operationId="hma_hash_url",
                 parameters=[
                     _query("url", "The image's address (http or https).", required=True),
-                    _query("types", "Comma-separated signal types to return (pdq, md5, sha1, sha256)."),
+                    _query("types", "Comma-separated signal types to return (pdq, md5, sha1, sha256, vpdq)."),
                     _query(
                         "content_type",
                         "photo or video: hash whatever the address returns as an image or a video (by default "
@@ -260,7 +260,8 @@ def hma_paths() -> dict[str, Any]:
             "post": _op(
                 "Add hashes to a bank",
                 "Hotline staff only. A JSON object of signal type -> hash, with optional `metadata` (HMA's) and "
-                "`pdq_quality` (0-100).",
+                "`pdq_quality` (0-100). A `vpdq` signal is threatexchange's JSON list of "
+                '"hash,quality,timestamp" strings (as text, or the list itself).',
                 ok({"type": "object"}),
                 security=STAFF_ONLY,
                 operationId="hma_bank_add_signal",
@@ -273,8 +274,9 @@ def hma_paths() -> dict[str, Any]:
         "/c/bank/{bank_name}/content": {
             "parameters": [BANK],
             "post": _op(
-                "Add an image to a bank",
-                "Hotline staff only. Hashes the image at `url` or the uploaded file (`photo`) and keeps its signals.",
+                "Add an image or a video to a bank",
+                "Hotline staff only. Hashes the image or video at `url` or the uploaded file (`photo` or `video`) "
+                "and keeps its signals (a video's: vpdq, md5, sha256).",
                 ok({"type": "object"}),
                 security=STAFF_ONLY,
                 operationId="hma_bank_add_content",
