@@ -12,8 +12,8 @@ import pytest
 
 from reportal.crawler import engine, services
 from reportal.crawler.models import Crawl, CrawlState
-from tests.crawler.conftest import serve
-from tests.fakes.crawl_site import SiteMap
+from tests.crawler.conftest import bank_pictures, serve
+from tests.fakes.crawl_site import SiteMap, picture_bytes
 from tests.fakes.items import make_portal
 from tests.hotline.browser_helpers import create_staff_by_command, sign_in
 
@@ -49,6 +49,7 @@ def _shots(page, name: str) -> None:
 
 def test_analyst_starts_follows_and_stops_a_crawl(live_server, browser, site, sent):
     make_portal("sv", "SV")
+    bank_pictures({5: picture_bytes(5)})  # the picture on page 5, among the first 25 pages
     ana = create_staff_by_command("ana", "analyst")
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
@@ -91,10 +92,18 @@ def test_analyst_starts_follows_and_stops_a_crawl(live_server, browser, site, se
         assert page.locator("button:has-text('Stop this crawl')").count() == 0
         crawl.refresh_from_db()
         assert crawl.state == CrawlState.STOPPED
-        asked = sum(site.fetched_pages().values())
+        asked = sum(site.fetched_pages(agent="proactive search").values())
         assert engine.run_slice(crawl.pk) == engine.SliceEnd.DONE  # the next turn fetches nothing
-        assert sum(site.fetched_pages().values()) == asked == 25
+        assert sum(site.fetched_pages(agent="proactive search").values()) == asked == 25
         _shots(page, "stopped")
+
+        # The page with the banked picture became an item marked known material; its page says so.
+        page.click(".crawl-findings a")
+        page.wait_for_url(re.compile(r"/workbench/items/\d+/$"))
+        panel = page.inner_text(".crawl-item")
+        assert "Known material" in panel and "found 1 medium on this page that a hash bank knows" in panel
+        _shots(page, "item")
+        page.go_back()
 
         page.click("a:has-text('All crawls')")
         row = page.locator("table tbody tr").first

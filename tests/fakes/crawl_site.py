@@ -112,6 +112,7 @@ class CrawlSite:
         self.redirects: dict[str, str] = {}  # path -> Location (a test's redirect somewhere else)
         self.files: dict[str, tuple[str, bytes]] = {}  # path -> (content type, body): a test's videos
         self.agents: collections.Counter[str] = collections.Counter()
+        self.by_agent: collections.Counter[tuple[str, str, str]] = collections.Counter()  # (agent, host, path)
         self._lock = threading.Lock()
         outer = self
 
@@ -129,6 +130,7 @@ class CrawlSite:
                 with outer._lock:
                     outer.requests[(host, path)] += 1
                     outer.agents[self.headers.get("User-Agent") or ""] += 1
+                    outer.by_agent[(self.headers.get("User-Agent") or "", host, path)] += 1
                 status, ctype, body = outer.answer(host, path)
                 if path in outer.redirects:
                     status, body = 302, b""
@@ -178,12 +180,13 @@ class CrawlSite:
     def url(self, path: str = "/p/0.html", host: str = "127.0.0.1") -> str:
         return f"http://{host}:{self.port}{path}"
 
-    def fetched_pages(self, host: str | None = None) -> dict[int, int]:
-        """{page number: times requested} of /p/ pages (on `host`, or on any host)."""
+    def fetched_pages(self, host: str | None = None, agent: str | None = None) -> dict[int, int]:
+        """{page number: times requested} of /p/ pages (on `host`, or on any host; by user agents that contain
+        `agent`, or by anyone)."""
         out: dict[int, int] = {}
         with self._lock:
-            for (h, path), count in self.requests.items():
-                if path.startswith("/p/") and (host is None or h == host):
+            for (ua, h, path), count in self.by_agent.items():
+                if path.startswith("/p/") and (host is None or h == host) and (agent is None or agent in ua):
                     n = int(path[3:-5])
                     out[n] = out.get(n, 0) + count
         return out
