@@ -6,6 +6,8 @@ beside it the same figures computed straight from the raw tables, as a page with
     python bench/bench_stats.py --reports 100000       # smaller
     python bench/bench_stats.py --pg postgresql://postgres@127.0.0.1:5432/postgres
                                                        # PostgreSQL: a private database bench_stats_<pid>, dropped after
+    python bench/bench_stats.py --data-dir DIR --reuse # keep the SQLite file; later runs rebuild and measure the same
+                                                       # rows (PostgreSQL: --pg-name NAME --keep --reuse)
 
 Histories: 70% of addresses decided (60% of those actionable, classified at random), 85% of actionable ones
 actioned (one trace, one or two notices), 80% of those removed after 2 hours to 40 days; 5% of reports repeat an
