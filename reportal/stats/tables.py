@@ -135,7 +135,7 @@ def build(period: services.Period, *, with_charts: bool = True) -> Dashboard:
     actionable_per_month = _actionable_per_month(period)
     overall, removal_months = services.removals(period)
     schemes = hotline.option_labels()
-    names = hotline.scheme_names()
+    names = _scheme_names()
     sources = reports.source_labels()
     kinds = actions.notice_kinds()
     dashboard = Dashboard(period=period)
@@ -372,6 +372,20 @@ def build(period: services.Period, *, with_charts: bool = True) -> Dashboard:
         for table in dashboard.tables:
             table.chart = None
     return dashboard
+
+
+def _scheme_names() -> dict[str, str]:
+    """Scheme names as the hotline configured them; the default schemes' names where a scheme is missing."""
+    defaults = {
+        "legal_assessment": _("Legal assessment"),
+        "uk_category": _("UK category"),
+        "age_group": _("Youngest child"),
+        "content_type": _("Content type"),
+        "site_type": _("Site type"),
+        "self_generated": _("Self-generated"),
+        "commercial": _("Commercial"),
+    }
+    return defaults | hotline.scheme_names()
 
 
 def _pct(summary: services.RemovalSummary, key: str) -> float | None:

@@ -15,7 +15,8 @@ from reportal.reports.models import Report
 from reportal.stats import services
 from tests.stats.histories import Decided, History, portals, write
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the classification schemes that migrations seed stay in the database for these tests.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 SHOTS = Path("/tmp/stats/shots")
 WIDTHS = (390, 1280)
 
