@@ -16,12 +16,15 @@ from reportal.hashes.video import (
     VideoHashes,
     VpdqFrame,
     contact_sheet,
+    frame_sheet,
     hash_video,
+    max_video_bytes,
     parse_vpdq_signal,
     vpdq_to_signal,
 )
 
 __all__ = [
+    "ImageHashError",
     "Match",
     "VideoHashError",
     "VideoHashes",
@@ -29,6 +32,8 @@ __all__ = [
     "add_confirmed_images",
     "add_confirmed_video",
     "contact_sheet",
+    "frame_sheet",
+    "max_video_bytes",
     "hash_bytes",
     "hash_video",
     "lookup_bytes",

@@ -415,16 +415,28 @@ def contact_sheet(data: bytes, *, frames: int = CONTACT_SHEET_FRAMES) -> bytes:
     Key frames only are decoded when the video has enough of them (fast); otherwise one frame a second of the
     first minutes. Frames are reduced to greyscale thumbnails and blurred before they leave this function.
     """
-    thumbs = _thumbnails(data, key_frames_only=True)
+    return _sheet_png(_chosen_frames(data, frames, colour=False))
+
+
+def frame_sheet(data: bytes, *, frames: int = CONTACT_SHEET_FRAMES) -> bytes:
+    """The same frames as contact_sheet, sharp and in colour (JPEG), for the workbench's in-memory preview store,
+    which veils it exactly as it veils an image until the analyst reveals it. Never send this to a browser as is."""
+    tiles = _chosen_frames(data, frames, colour=True)
+    out = io.BytesIO()
+    _sheet(tiles, mode="RGB", blur=0).save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
+def _chosen_frames(data: bytes, frames: int, *, colour: bool) -> list[Image.Image]:
+    thumbs = _thumbnails(data, key_frames_only=True, colour=colour)
     if len(thumbs) < frames:
-        thumbs = _thumbnails(data, key_frames_only=False) or thumbs
+        thumbs = _thumbnails(data, key_frames_only=False, colour=colour) or thumbs
     if not thumbs:
         raise VideoHashError(str(_("No frame of the video could be decoded. Send an intact copy.")))
-    chosen = [thumbs[round(i * (len(thumbs) - 1) / max(1, frames - 1))] for i in range(min(frames, len(thumbs)))]
-    return _sheet_png(chosen)
+    return [thumbs[round(i * (len(thumbs) - 1) / max(1, frames - 1))] for i in range(min(frames, len(thumbs)))]
 
 
-def _thumbnails(data: bytes, *, key_frames_only: bool) -> list[Image.Image]:
+def _thumbnails(data: bytes, *, key_frames_only: bool, colour: bool = False) -> list[Image.Image]:
     container = _open(data)
     thumbs: list[Image.Image] = []
     try:
@@ -439,7 +451,7 @@ def _thumbnails(data: bytes, *, key_frames_only: bool) -> list[Image.Image]:
         with video_decode_slot():
             for _number, frame in sampled:
                 _check_size(frame.width, frame.height)
-                thumbs.append(_thumbnail(frame.to_image()))
+                thumbs.append(_thumbnail(frame.to_image(), colour=colour))
                 if len(thumbs) >= CONTACT_SHEET_MAX_TILES:
                     break
     finally:
@@ -447,23 +459,26 @@ def _thumbnails(data: bytes, *, key_frames_only: bool) -> list[Image.Image]:
     return thumbs
 
 
-def _thumbnail(image: Image.Image) -> Image.Image:
-    grey = image.convert("L")
-    height = max(1, round(grey.height * CONTACT_SHEET_TILE_WIDTH / max(1, grey.width)))
-    return grey.resize((CONTACT_SHEET_TILE_WIDTH, min(height, CONTACT_SHEET_TILE_WIDTH * 2)), Image.Resampling.BOX)
+def _thumbnail(image: Image.Image, *, colour: bool = False) -> Image.Image:
+    small = image.convert("RGB" if colour else "L")
+    height = max(1, round(small.height * CONTACT_SHEET_TILE_WIDTH / max(1, small.width)))
+    return small.resize((CONTACT_SHEET_TILE_WIDTH, min(height, CONTACT_SHEET_TILE_WIDTH * 2)), Image.Resampling.BOX)
 
 
-def _sheet_png(tiles: list[Image.Image]) -> bytes:
+def _sheet(tiles: list[Image.Image], *, mode: str, blur: float) -> Image.Image:
     columns = min(CONTACT_SHEET_COLUMNS, len(tiles))
     rows = math.ceil(len(tiles) / columns)
     tile_height = max(t.height for t in tiles)
     gap = 4
-    sheet = Image.new(
-        "L", (columns * CONTACT_SHEET_TILE_WIDTH + (columns - 1) * gap, rows * tile_height + (rows - 1) * gap), 128
-    )
+    size = (columns * CONTACT_SHEET_TILE_WIDTH + (columns - 1) * gap, rows * tile_height + (rows - 1) * gap)
+    sheet = Image.new(mode, size, 128 if mode == "L" else (128, 128, 128))
     for i, tile in enumerate(tiles):
-        blurred = tile.filter(ImageFilter.GaussianBlur(CONTACT_SHEET_BLUR_RADIUS))
-        sheet.paste(blurred, ((i % columns) * (CONTACT_SHEET_TILE_WIDTH + gap), (i // columns) * (tile_height + gap)))
+        shown = tile.filter(ImageFilter.GaussianBlur(blur)) if blur else tile
+        sheet.paste(shown, ((i % columns) * (CONTACT_SHEET_TILE_WIDTH + gap), (i // columns) * (tile_height + gap)))
+    return sheet
+
+
+def _sheet_png(tiles: list[Image.Image]) -> bytes:
     out = io.BytesIO()
-    sheet.save(out, format="PNG", optimize=True)
+    _sheet(tiles, mode="L", blur=CONTACT_SHEET_BLUR_RADIUS).save(out, format="PNG", optimize=True)
     return out.getvalue()

@@ -28,6 +28,7 @@ from reportal.reports.services import ReportedUrl
 
 PAGE_MAX_BYTES = 2 * 1024 * 1024
 IMAGE_MAX_BYTES = 8 * 1024 * 1024
+VIDEOS_SHOWN = 2  # frame sheets per preview: each costs a download and a decode
 STORE_MAX_BYTES = 256 * 1024 * 1024
 STORE_TTL_SECONDS = 2 * 60 * 60
 FETCH_WORKERS = 4
@@ -40,8 +41,9 @@ class StoredImage:
     user_id: int
     source_url: str
     thumbnail: bytes
-    original: bytes
+    original: bytes  # empty for a video: only its frame sheet is kept
     stored_at: float
+    is_video: bool = False
 
     @property
     def size(self) -> int:
@@ -132,6 +134,7 @@ class PreviewImage:
     width: int
     height: int
     hash_matches: int
+    is_video: bool = False  # a sheet of the video's frames, veiled like an image
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,30 @@ def _fetch_image(url: str) -> tuple[bytes, Any] | PreviewFailure:
         return PreviewFailure(url, _("Not shown: %(error)s.") % {"error": exc})
 
 
+def _fetch_video_sheet(url: str, direct: bytes | None = None) -> tuple[bytes, Any] | PreviewFailure:
+    """Fetch one video and make a sheet of its frames, in memory; runs in a worker thread (no database here)."""
+    from reportal.hashes import services as hash_services
+
+    data = direct
+    if data is None:
+        try:
+            result = fetch(url, max_bytes=hash_services.max_video_bytes())
+        except FetchRefused:
+            return PreviewFailure(url, _("Not fetched: this address is on a network the server may not reach."))
+        except FetchError as exc:
+            return PreviewFailure(url, _("Could not be fetched (%(error)s).") % {"error": exc})
+        except ValueError:
+            return PreviewFailure(url, _("Not fetched: this is not a valid web address."))
+        if result.status >= 400:
+            return PreviewFailure(url, _("The site answered with status %(status)s.") % {"status": result.status})
+        data = result.body
+    try:
+        sheet = hash_services.frame_sheet(data)
+        return b"", make_thumbnail(sheet)
+    except (hash_services.ImageHashError, ThumbnailError) as exc:  # the video errors are among them
+        return PreviewFailure(url, _("Video frames not shown: %(error)s") % {"error": exc})
+
+
 def build_preview(item: ReportedUrl, user: Any) -> Preview:
     """Fetch the item's page (or image) server-side and keep its images, veiled, for `user` to look at."""
     preview = Preview(item_id=item.pk)
@@ -214,6 +241,8 @@ def build_preview(item: ReportedUrl, user: Any) -> Preview:
         direct[page.final_url] = page.body
     elif preview.content_type.startswith("video/"):
         preview.videos.append(page.final_url)
+        if not page.truncated:
+            direct[page.final_url] = page.body
     elif preview.content_type in ("text/html", "application/xhtml+xml", ""):
         media = find_media(page.text(), page.final_url)
         preview.title = media.title
@@ -239,7 +268,25 @@ def build_preview(item: ReportedUrl, user: Any) -> Preview:
         preview.images.append(PreviewImage(token, url, is_poster, thumbnail.width, thumbnail.height, matches))
     if total_matches:
         PreviewHashMatch.objects.create(item=item, matches=total_matches)
+    _add_video_sheets(preview, item, user, direct)
     return preview
+
+
+def _add_video_sheets(preview: Preview, item: ReportedUrl, user: Any, direct: dict[str, bytes]) -> None:
+    """The first videos as sheets of their frames (veiled like images); the rest stay addresses only."""
+    urls = preview.videos[:VIDEOS_SHOWN]
+    if not urls:
+        return
+    with ThreadPoolExecutor(max_workers=len(urls)) as pool:
+        outcomes = list(pool.map(lambda url: _fetch_video_sheet(url, direct.get(url)), urls))
+    for url, outcome in zip(urls, outcomes, strict=True):
+        if isinstance(outcome, PreviewFailure):
+            preview.failures.append(outcome)
+            continue
+        _nothing, sheet = outcome
+        token = _remember(StoredImage(item.pk, user.pk, url, sheet.jpeg, b"", time.monotonic(), is_video=True))
+        preview.images.append(PreviewImage(token, url, False, sheet.width, sheet.height, 0, is_video=True))
+        preview.videos.remove(url)
 
 
 def _fetch_all(urls: list[str], direct: dict[str, bytes]) -> list[tuple[bytes, Any] | PreviewFailure]:
@@ -275,7 +322,12 @@ def _remember(image: StoredImage) -> str:
     token = STORE.put(image)
     cache.set(
         _CACHE_PREFIX + token,
-        {"item_id": image.item_id, "user_id": image.user_id, "source_url": image.source_url},
+        {
+            "item_id": image.item_id,
+            "user_id": image.user_id,
+            "source_url": image.source_url,
+            "is_video": image.is_video,
+        },
         STORE_TTL_SECONDS,
     )
     return token
@@ -289,12 +341,19 @@ def stored_image(token: str) -> StoredImage | None:
     known = cache.get(_CACHE_PREFIX + token)
     if not known:
         return None
-    outcome = _fetch_image(known["source_url"])
+    is_video = bool(known.get("is_video"))
+    outcome = _fetch_video_sheet(known["source_url"]) if is_video else _fetch_image(known["source_url"])
     if isinstance(outcome, PreviewFailure):
         return None
     original, thumbnail = outcome
     image = StoredImage(
-        known["item_id"], known["user_id"], known["source_url"], thumbnail.jpeg, original, time.monotonic()
+        known["item_id"],
+        known["user_id"],
+        known["source_url"],
+        thumbnail.jpeg,
+        original,
+        time.monotonic(),
+        is_video=is_video,
     )
     STORE.put(image, token)
     return image
@@ -304,7 +363,8 @@ def images_seen(item: ReportedUrl, user: Any | None = None) -> list[bytes]:
     """Original bytes of the images previewed for `item` (by `user`), for hashing when it is confirmed."""
     seen: dict[str, bytes] = {}
     for image in STORE.for_item(item.pk, getattr(user, "pk", None)):
-        seen.setdefault(image.source_url, image.original)
+        if not image.is_video:  # a video's frame sheet is not the video
+            seen.setdefault(image.source_url, image.original)
     return list(seen.values())
 
 

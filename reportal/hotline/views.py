@@ -375,6 +375,7 @@ def reveal(request: HttpRequest, token: str) -> HttpResponse:
             "token": token,
             "revealed": True,
             "source_url": image.source_url,
+            "is_video": image.is_video,
             "data_uri": _data_uri(image, revealed=True, preference=None),
         }
         return render(request, "hotline/_thumbnail.html", context)

@@ -79,7 +79,7 @@ def test_decompression_bomb_and_non_images_are_refused():
         make_thumbnail(b"<html>not an image</html>")
 
 
-def test_preview_fetches_images_in_memory_and_never_the_video(site, loopback_allowed):
+def test_preview_fetches_images_in_memory_and_a_broken_video_stays_an_address(site, loopback_allowed):
     site.set("/a.png", drawn_image("PNG", seed=1), headers={"Content-Type": "image/png"})
     site.set("/b.jpg", drawn_image("JPEG", seed=2), headers={"Content-Type": "image/jpeg"})
     site.set("/poster.png", drawn_image("PNG", seed=3), headers={"Content-Type": "image/png"})
@@ -104,10 +104,13 @@ def test_preview_fetches_images_in_memory_and_never_the_video(site, loopback_all
         site.url("/poster.png"),
     ]
     assert [image.is_poster for image in result.images] == [False, False, True]
+    # The video is fetched by the server (never by the browser) for a sheet of its frames; this one is no video.
     assert result.videos == [site.url("/clip.mp4")]
-    assert {f.source_url for f in result.failures} == {site.url("/bomb.png"), site.url("/missing.png")}
-    fetched = {path for _method, path, _headers in site.requests}
-    assert "/clip.mp4" not in fetched
+    assert {f.source_url for f in result.failures} == {
+        site.url("/bomb.png"),
+        site.url("/missing.png"),
+        site.url("/clip.mp4"),
+    }
     stored = preview.stored_image(result.images[0].token)
     assert stored is not None and stored.user_id == analyst.pk and stored.item_id == item.pk
     assert len(preview.images_seen(item)) == 3
@@ -166,3 +169,22 @@ def test_malformed_image_addresses_are_listed_not_fatal(site, loopback_allowed):
     result = preview.build_preview(item, get_user_model().objects.create_user("ana"))
     assert [image.source_url for image in result.images] == [site.url("/a.png")]
     assert [failure.source_url for failure in result.failures] == ["https://a..b/x.png"]
+
+
+def test_a_video_is_previewed_as_a_veiled_sheet_of_its_frames_never_as_the_video(site, loopback_allowed):
+    from tests.hashes.videogen import video
+
+    site.set("/clip.mp4", video(seed=5, seconds=4, size=(320, 180)), headers={"Content-Type": "video/mp4"})
+    site.set("/page", page_with_images([], video="/clip.mp4"))
+    item = report_item(site.url("/page"))
+    analyst = get_user_model().objects.create_user("ana")
+
+    result = preview.build_preview(item, analyst)
+
+    assert result.videos == []  # shown as frames, so not listed as an address only
+    [sheet] = result.images
+    assert sheet.is_video and sheet.source_url == site.url("/clip.mp4")
+    stored = preview.stored_image(sheet.token)
+    assert stored is not None and stored.is_video and stored.original == b""  # the video itself is not kept
+    assert Image.open(io.BytesIO(stored.thumbnail)).format == "JPEG"
+    assert preview.images_seen(item) == []  # a frame sheet is never hashed or banked as if it were an image
