@@ -86,6 +86,9 @@ PAGES: dict[str, list[Check]] = {
     "hotline:abuse_contact": [page(HOTLINE, "POST")],
     "hotline:next": [page(ASSESSORS, "POST")],
     "hotline:item_preview": [page(ASSESSORS)],
+    "hotline:media": [page(ASSESSORS)],
+    "hotline:grade_media": [page(ASSESSORS, "POST")],
+    "hotline:collect_media": [page(ASSESSORS, "POST", quiet=frozenset({"senior"}))],  # no claim: refused, unchanged
     "hotline:thumbnail": [page(ASSESSORS, missing_ok=True)],
     "hotline:reveal": [page(ASSESSORS, "POST", missing_ok=True)],
     "hotline:heartbeat": [page(ASSESSORS, "POST")],

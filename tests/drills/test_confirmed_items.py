@@ -21,6 +21,8 @@ import json, os
 from django.contrib.auth import get_user_model
 from reportal.hotline.assessment import Decision, assess_item
 from reportal.hotline.claims import claim_item
+from reportal.hotline.media import grade_media
+from reportal.hotline.mediacollect import collect_item_media
 from tests.hotline.factories import report_item
 
 analyst, _new = get_user_model().objects.get_or_create(username="drill-analyst")
@@ -28,6 +30,8 @@ ids = []
 for url in json.loads(os.environ["DRILL_URLS"]):
     item = report_item(url)
     claim_item(item, analyst)
+    # Only graded media reach the bank: the analyst grades the page's picture, then confirms the page.
+    grade_media(item.pk, collect_item_media(item), {"legal_assessment": "baseline"}, analyst)
     assess_item(item, analyst, Decision("actionable", classification={"legal_assessment": "baseline"}))
     ids.append(item.pk)
 print("ITEMS " + json.dumps(ids))

@@ -27,6 +27,7 @@ NAV_PAGES = (
     "/workbench/reviews/",
     "/workbench/removal/",
     "/workbench/team/",
+    "/workbench/search/",
     "/stats/",
     "/staff/audit/",
     "/staff/people/",

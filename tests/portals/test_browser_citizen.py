@@ -95,8 +95,9 @@ def test_the_form_has_no_checkbox_and_its_error_summary_links_each_field(browser
         "Where did you see it?",
         "Your e-mail address, if you want to hear the outcome (optional)",
     ]
-    if javascript:
-        assert page.evaluate("document.activeElement.id") == "errors"  # read first by screen readers
+    if javascript:  # the summary takes the focus once the page's script has run, so it is read first
+        page.wait_for_function("() => document.activeElement && document.activeElement.id === 'errors'")
+        assert page.evaluate("document.activeElement.id") == "errors"
     page.get_by_role("link", name="Where did you see it?").click()
     if javascript:
         assert page.evaluate("document.activeElement.id") == "seen_on-web"
