@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 # Media items of a page: the crawler records what it finds on pages through these (re-exported).
 from reportal.hotline.media import FoundMedia as FoundMedia
+from reportal.hotline.media import known_grade_label as known_grade_label
 from reportal.hotline.media import record_page_media as record_page_media
 from reportal.hotline.models import (
     Assessment,

@@ -91,6 +91,7 @@ def test_item_page_offers_a_crawl_and_marks_known_material(site, portal, staff_c
     finding = crawl.findings.get()
     found = client.get(f"/workbench/items/{finding.item_id}/").content.decode()
     assert "Known material" in found and "found 1 medium on this page that a hash bank knows" in found
+    assert "Bank grade: Baseline" in found and "baseline/uk-" not in found  # the bank's grade in words
 
 
 def test_command_start_status_stop(site, portal):

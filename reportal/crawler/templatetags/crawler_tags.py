@@ -9,8 +9,15 @@ from django import template
 
 from reportal import access
 from reportal.crawler import services
+from reportal.hotline import services as hotline
 
 register = template.Library()
+
+
+@register.filter
+def grade_words(categories: str) -> str:
+    """Bank categories as stored on a finding ('baseline/uk-A, national') in the scheme's words."""
+    return "; ".join(hotline.known_grade_label(c.strip()) or c.strip() for c in categories.split(",") if c.strip())
 
 
 @register.inclusion_tag("crawler/_item_crawl.html", takes_context=True)
