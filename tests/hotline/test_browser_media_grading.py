@@ -127,7 +127,11 @@ def test_analyst_grades_three_of_five_images_with_the_keyboard_and_only_those_ar
         page.keyboard.press("Space")
         page.keyboard.press("1")
         page.wait_for_selector("#media-grid [role=status]:has-text('2 media graded.')")
-        # The focus stays in the grid: two arrows on to image 5, key 2 grades the focused one "national".
+        # The focus stays in the grid (the grid's script puts it back once htmx has swapped the new grid in):
+        # two arrows on to image 5, key 2 grades the focused one "national".
+        page.wait_for_function(
+            "() => document.activeElement && document.activeElement.matches('#media-grid input[name=media]')"
+        )
         page.keyboard.press("ArrowRight")
         page.keyboard.press("ArrowRight")
         page.keyboard.press("2")

@@ -29,6 +29,9 @@
     select.selectedIndex = digit;  // option 0 is "(none)"
     if (!list.some(function (box) { return box.checked; }) && current >= 0) { list[current].checked = true; }
     lastIndex = Math.max(0, current);
+    // A key pressed right after a grading round may come before htmx has taken in the new grid's form (it does so
+    // when the swap settles); without this the form would be posted as a whole page.
+    if (window.htmx) { window.htmx.process(form); }
     form.requestSubmit();
     return true;
   }
