@@ -11,12 +11,14 @@ Use ``writer(out)`` instead of ``csv.writer(out)``; a reader of our own exports 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable
 from typing import Any, Protocol
 
 # What the programs treat as the start of a formula; full-width forms too, as some convert them on import.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 ESCAPE = "'"
+SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 class _Writable(Protocol):
@@ -24,14 +26,16 @@ class _Writable(Protocol):
 
 
 def safe_cell(value: Any) -> str | int | float:
-    """`value` as a CSV cell that no spreadsheet runs: text that could start a formula gets a leading apostrophe."""
+    """`value` as a CSV cell that no spreadsheet runs (text that could start a formula gets a leading apostrophe)
+    and that UTF-8 can carry."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, (int, float)):
         return value
-    text = str(value)
+    # A lone surrogate (hostile input that slipped in as text) cannot be written as UTF-8: it becomes U+FFFD.
+    text = SURROGATES.sub("\ufffd", str(value))
     if text.startswith(FORMULA_STARTS):
         return ESCAPE + text
     return text

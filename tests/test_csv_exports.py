@@ -149,3 +149,9 @@ def test_hash_bank_csv_export_and_its_round_trip(tmp_path, classification, note,
     transfer.import_file(path, again, file_format="csv")
     [copy] = again.contents.all() if hasattr(again, "contents") else again.bankcontent_set.all()
     assert copy.classification == classification[:100]
+
+
+def test_a_lone_surrogate_becomes_a_replacement_character_so_the_export_stays_utf8() -> None:
+    out = io.StringIO()
+    csvsafe.writer(out).writerow(["a\ud800b", "=\udfffx"])
+    assert out.getvalue().encode("utf-8") == "a\ufffdb,'=\ufffdx\r\n".encode()
