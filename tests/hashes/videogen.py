@@ -80,8 +80,10 @@ def encode(
     codec: str = "libx264",
     container: str = "mp4",
     options: dict[str, str] | None = None,
+    pix_fmt: str = "yuv420p",
 ) -> bytes:
-    """The frames encoded as a video file, in memory."""
+    """The frames encoded as a video file, in memory (codec "rawvideo" with pix_fmt "rgb24": lossless, so any
+    decoder gives back exactly these frames)."""
     out = io.BytesIO()
     with av.open(out, "w", format=container) as muxer:
         stream = None
@@ -89,7 +91,7 @@ def encode(
             if stream is None:
                 stream = muxer.add_stream(codec, rate=fps, options=options or {})
                 stream.height, stream.width = frame.shape[:2]
-                stream.pix_fmt = "yuv420p"
+                stream.pix_fmt = pix_fmt
             for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
                 muxer.mux(packet)
         assert stream is not None
@@ -108,6 +110,7 @@ def video(
     codec: str = "libx264",
     container: str = "mp4",
     options: dict[str, str] | None = None,
+    pix_fmt: str = "yuv420p",
 ) -> bytes:
     return encode(
         frames(seed, seconds=seconds, fps=fps, start=start, size=size),
@@ -115,4 +118,5 @@ def video(
         codec=codec,
         container=container,
         options=options,
+        pix_fmt=pix_fmt,
     )
